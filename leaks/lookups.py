@@ -1,0 +1,27 @@
+"""Which breaches hold a number: the read side of the site."""
+
+from django.db.models import Q, QuerySet, Sum
+
+from leaks.hashing import phone_hashes
+from leaks.models import Breach, Exposure
+from leaks.phones import Phone
+
+
+def breaches_for_phone(phone: Phone, *, include_sensitive: bool = False) -> QuerySet[Breach]:
+    """Breaches that contain the number, newest first; never retired ones."""
+    match = Q()
+    for version, digest in phone_hashes(phone.e164).items():
+        match |= Q(phone_hash=digest, key_version=version)
+    breach_ids = Exposure.objects.filter(match).values("breach_id")
+    breaches = Breach.objects.filter(pk__in=breach_ids, is_retired=False)
+    if not include_sensitive:
+        breaches = breaches.filter(is_sensitive=False)
+    return breaches.order_by("-breach_date", "title")
+
+
+def totals() -> dict:
+    listed = Breach.objects.filter(is_retired=False)
+    return {
+        "breaches": listed.count(),
+        "numbers": listed.aggregate(n=Sum("pwn_count"))["n"] or 0,
+    }

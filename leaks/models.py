@@ -1,0 +1,121 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from leaks.hashing import HASH_BYTES
+
+
+class Breach(models.Model):
+    """A leaked dataset, described with the fields Have I Been Pwned made familiar."""
+
+    slug = models.SlugField(_("name"), max_length=100, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    domain = models.CharField(_("domain"), max_length=200, blank=True)
+    breach_date = models.DateField(_("breach date"), null=True, blank=True)
+    added_date = models.DateTimeField(_("added"), auto_now_add=True)
+    modified_date = models.DateTimeField(_("modified"), auto_now=True)
+    description = models.TextField(_("description"), blank=True)
+    data_classes = models.JSONField(_("data classes"), default=list, blank=True)
+    pwn_count = models.PositiveBigIntegerField(_("distinct numbers"), default=0, editable=False)
+    is_verified = models.BooleanField(_("verified"), default=False)
+    is_fabricated = models.BooleanField(_("fabricated"), default=False)
+    is_sensitive = models.BooleanField(
+        _("sensitive"),
+        default=False,
+        help_text=_("Its mere presence could harm a person: never shown without proof."),
+    )
+    is_retired = models.BooleanField(_("retired"), default=False)
+    is_spam_list = models.BooleanField(_("spam list"), default=False)
+
+    class Meta:
+        ordering = ["-breach_date", "title"]
+        verbose_name = _("breach")
+        verbose_name_plural = _("breaches")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ImportJob(models.Model):
+    """One import of one dump file into one breach, with its report."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    breach = models.ForeignKey(Breach, on_delete=models.CASCADE, related_name="imports")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    source_name = models.CharField(_("file"), max_length=255)
+    file_path = models.CharField(max_length=1000)
+    delete_file = models.BooleanField(default=False)
+    options = models.JSONField(default=dict, blank=True)
+    rows = models.PositiveBigIntegerField(default=0)
+    valid = models.PositiveBigIntegerField(default=0)
+    invalid = models.PositiveBigIntegerField(default=0)
+    duplicates = models.PositiveBigIntegerField(default=0)
+    known = models.PositiveBigIntegerField(default=0)
+    new = models.PositiveBigIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.breach.slug}: {self.source_name} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    def summary(self) -> dict:
+        return {
+            "job": self.pk,
+            "breach": self.breach.slug,
+            "status": self.status,
+            "rows": self.rows,
+            "valid": self.valid,
+            "invalid": self.invalid,
+            "duplicates": self.duplicates,
+            "known": self.known,
+            "new": self.new,
+            "error": self.error,
+        }
+
+
+class Exposure(models.Model):
+    """A hashed number seen in a breach. The number itself is never stored."""
+
+    breach = models.ForeignKey(Breach, on_delete=models.CASCADE, related_name="exposures")
+    phone_hash = models.BinaryField(max_length=HASH_BYTES)
+    key_version = models.PositiveSmallIntegerField()
+    first_job = models.ForeignKey(ImportJob, null=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phone_hash", "key_version", "breach"], name="exposure_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"exposure {self.pk} in breach {self.breach_id}"
+
+
+class StagedHash(models.Model):
+    """Hashes an import has read but not yet merged into its breach's exposures."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="+")
+    phone_hash = models.BinaryField(max_length=HASH_BYTES)
+    key_version = models.PositiveSmallIntegerField()
+
+    def __str__(self) -> str:
+        return f"staged hash {self.pk} of job {self.job_id}"

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from leaks import views
+
+urlpatterns = [
+    path("", views.check, name="bc-check"),
+]

@@ -1,0 +1,39 @@
+"""Test settings: the project's settings with a test pepper and a separate data folder."""
+
+import os
+
+from breachcheck.settings import *  # noqa: F403
+from breachcheck.settings import BASE_DIR, DATABASES, REDIS_URL
+
+TEST_DATA_DIR = BASE_DIR / ".data" / "test"
+TEST_DATA_DIR.mkdir(parents=True, exist_ok=True)
+BREACHCHECK_PEPPER = "test-pepper-" + "x" * 40
+BREACHCHECK_PEPPER_VERSION = 1
+BREACHCHECK_OLD_PEPPERS = ""
+CELERY_TASK_DEFAULT_QUEUE = "breachcheck-test"
+
+_db = DATABASES["default"]
+if _db["ENGINE"].endswith("sqlite3"):
+    # A file, not memory, so a worker process can share the test database.
+    _db["TEST"] = {"NAME": str(TEST_DATA_DIR / "test-db.sqlite3")}
+else:
+    _db["TEST"] = {"NAME": f"test_{_db['NAME']}"}
+
+# A worker process started by the tests works on the test database directly.
+if os.getenv("BREACHCHECK_WORKER_FOR_TESTS"):
+    _db["NAME"] = _db["TEST"]["NAME"]
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "bc-test",
+        }
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(TEST_DATA_DIR / "broker"),
+        "data_folder_out": str(TEST_DATA_DIR / "broker"),
+        "control_folder": str(TEST_DATA_DIR / "broker-control"),
+    }
