@@ -200,7 +200,7 @@ RATELIMIT_CHECK_PER_IP = os.getenv("RATELIMIT_CHECK_PER_IP", "20/h")
 RATELIMIT_ENABLE = envbool("RATELIMIT_ENABLE", "True")
 
 # Imports.
-IMPORT_BATCH_SIZE = envint("IMPORT_BATCH_SIZE", "5000")
+IMPORT_BATCH_SIZE = envint("IMPORT_BATCH_SIZE", "20000")
 
 LOGGING = {
     "version": 1,
@@ -209,3 +209,20 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
 }
+# Hostile-dump limits: the longest line (or SQL value, JSON record) in bytes,
+# the most a compressed dump may unpack to, and the largest packed:unpacked
+# ratio tolerated once IMPORT_RATIO_AFTER bytes have come out.
+IMPORT_MAX_LINE = envint("IMPORT_MAX_LINE", str(1024 * 1024))
+IMPORT_MAX_UNPACKED_BYTES = envint("IMPORT_MAX_UNPACKED_BYTES", str(64 * 2**30))
+IMPORT_MAX_RATIO = envint("IMPORT_MAX_RATIO", "200")
+IMPORT_RATIO_AFTER = envint("IMPORT_RATIO_AFTER", str(16 * 2**20))
+# Line-format dumps larger than this are split into byte ranges, one Celery
+# task each, so several workers share one import.
+IMPORT_CHUNK_BYTES = envint("IMPORT_CHUNK_BYTES", str(8 * 2**20))
+# A worker that has not reported progress on a chunk for this long is presumed
+# dead; `manage.py import_resume` hands its chunk to another worker.
+IMPORT_STALL_SECONDS = envint("IMPORT_STALL_SECONDS", "300")
+UPLOAD_DIR = Path(os.getenv("UPLOAD_DIR", DATA_DIR / "uploads"))
+FILE_UPLOAD_TEMP_DIR = os.getenv("FILE_UPLOAD_TEMP_DIR") or None
+# Uploads always stream to a temporary file, never into memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 0

@@ -64,3 +64,14 @@ def _checked(pepper: str) -> bytes:
     if len(pepper) < MIN_PEPPER_LENGTH:
         raise ImproperlyConfigured(f"A pepper must be at least {MIN_PEPPER_LENGTH} characters.")
     return pepper.encode()
+
+
+def hasher(version: int | None = None):
+    """A fast `phone_hash` for one key version, for hashing millions of numbers."""
+    key = peppers()[version if version is not None else current_version()]
+    digest = hmac.digest
+
+    def hash_one(e164: str) -> bytes:
+        return digest(key, _DOMAIN + e164.encode("ascii"), "sha256")[:HASH_BYTES]
+
+    return hash_one

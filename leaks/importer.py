@@ -1,13 +1,15 @@
-"""Import a dump into a breach: read, normalise, hash, stage, then merge.
+"""Import a dump into a breach: plan chunks, stage each chunk's hashes, then merge.
 
-Hashes are staged per job and merged into the breach's exposures in one
-transaction, so a crash before the merge leaves the breach untouched and a
-re-run of the job starts clean. The counts come from the database, so they
-are exact however often the job ran.
+Correctness model: every chunk stages the hashes of its rows (with COPY on
+PostgreSQL); a chunk re-run after a crash may stage some rows twice, which is
+harmless because the merge is one transactional
+`INSERT ... SELECT DISTINCT ... ON CONFLICT DO NOTHING`. A chunk's counts are
+written once, when it completes, so they are exact however often it ran, and
+the result is the same with one worker or many.
 """
 
 import logging
-from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -15,66 +17,22 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from leaks import hashing
-from leaks.dumps import DumpError, read_phone_values
-from leaks.models import Breach, Exposure, ImportJob, StagedHash
-from leaks.phones import InvalidPhone, Phone, normalize, region_name
+from leaks.fastphones import plain_mobile, verdict
+from leaks.import_tally import Tally
+from leaks.models import Breach, Exposure, ImportChunk, ImportJob, StagedHash
+from leaks.phones import InvalidPhone, normalize
+from leaks.readers import DumpError, Plan, inspect, iter_values
+from leaks.readers.sources import PackedCounter
+from leaks.staging import stage_hashes
 
 log = logging.getLogger(__name__)
-TOP_REGIONS = 10
+CRASHED = "The import crashed; see the worker log for the error."
+
+__all__ = ["Tally", "import_create", "import_run", "import_plan", "import_chunk_run"]
 
 
-class Tally:
-    """What an import has seen so far; never holds a number."""
-
-    def __init__(self) -> None:
-        self.rows = 0
-        self.no_phone = 0
-        self.valid = 0
-        self.reasons: Counter[str] = Counter()
-        self.kinds: Counter[str] = Counter()
-        self.regions: Counter[str] = Counter()
-        self.virtual_operator = 0
-
-    def add_valid(self, phone: Phone) -> None:
-        self.valid += 1
-        self.kinds[phone.kind if phone.country == "CN" else "foreign"] += 1
-        self.virtual_operator += phone.virtual_operator
-        self.regions[province(phone)] += 1
-
-    @property
-    def invalid(self) -> int:
-        return sum(self.reasons.values())
-
-    def report(self) -> dict:
-        return {
-            "rows": self.rows,
-            "phone_values": self.rows - self.no_phone,
-            "no_phone": self.no_phone,
-            "invalid_reasons": dict(self.reasons.most_common()),
-            "kinds": dict(self.kinds.most_common()),
-            "virtual_operator": self.virtual_operator,
-            "top_regions": dict(self.regions.most_common(TOP_REGIONS)),
-        }
-
-
-_PROVINCES: dict[str, str] = {}
-
-
-def province(phone: Phone) -> str:
-    """Province for Chinese numbers, country for others; cached by number block."""
-    if phone.country != "CN":
-        return phone.country
-    block = phone.e164[:10] if phone.kind == "mobile" else phone.e164[:7]
-    if block not in _PROVINCES:
-        _PROVINCES[block] = _province_of(region_name(phone.e164, "zh")) or "CN"
-    return _PROVINCES[block]
-
-
-def _province_of(description: str) -> str:
-    for marker in ("省", "自治区", "市"):
-        if marker in description:
-            return description[: description.index(marker) + len(marker)]
-    return description
+class Abandoned(Exception):
+    """The job ended (failed elsewhere) while this chunk was running."""
 
 
 def import_create(
@@ -96,69 +54,181 @@ def import_create(
         delete_file=delete_file,
         options=options or {},
         created_by=user,
+        size=Path(path).stat().st_size if Path(path).is_file() else 0,
     )
     transaction.on_commit(lambda: import_dump.delay(job.pk))
     return job
 
 
 def import_run(job: ImportJob) -> ImportJob:
-    """Run one import to the end; a broken dump fails the job with a readable reason."""
-    if job.finished:
-        return job
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.RUNNING, started_at=timezone.now()
-    )
-    try:
-        tally = _stage(job)
-        _merge(job, tally)
-    except DumpError as exc:
-        _fail(job, str(exc))
-    except Exception:
-        log.exception("import job %s crashed", job.pk)
-        _fail(job, "The import crashed; see the worker log for the error.")
-    finally:
-        if job.delete_file:
-            Path(job.file_path).unlink(missing_ok=True)
+    """Run one import to the end in this process (the command's --inline, the demo)."""
+    for chunk_id in import_plan(job):
+        chunk = ImportChunk.objects.get(pk=chunk_id)
+        import_chunk_run(chunk, worker="inline", finish=False)
+    import_finish(job)
     job.refresh_from_db()
-    log.info("import job %s %s: %s", job.pk, job.status, job.summary())
     return job
 
 
-def _stage(job: ImportJob) -> Tally:
-    StagedHash.objects.filter(job=job).delete()
+def import_plan(job: ImportJob, *, worker: str = "") -> list[int]:
+    """Inspect the dump and split it into chunks; return the ids of chunks to run."""
+    job.refresh_from_db()
+    if job.finished:
+        return []
+    if not job.chunks.exists():
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.RUNNING, started_at=timezone.now()
+        )
+        try:
+            _make_chunks(job)
+        except DumpError as exc:
+            import_fail(job, str(exc))
+            return []
+        except Exception:
+            log.exception("import job %s crashed while planning", job.pk)
+            import_fail(job, CRASHED)
+            return []
+    return list(job.chunks.exclude(status=ImportChunk.Status.DONE).values_list("pk", flat=True))
+
+
+def _make_chunks(job: ImportJob) -> None:
     path = Path(job.file_path)
     if not path.is_file():
         raise DumpError("The dump file is gone; upload it again.")
     options = job.options
-    column, values = read_phone_values(
-        path, column=options.get("column"), encoding=options.get("encoding")
+    plan = inspect(
+        path,
+        column=options.get("column"),
+        encoding=options.get("encoding"),
+        format=options.get("format"),
     )
-    region = options.get("region") or settings.PHONE_DEFAULT_REGION
-    version = hashing.current_version()
-    tally = Tally()
-    batch: list[StagedHash] = []
-    for value in values:
-        tally.rows += 1
-        if value is None:
-            tally.no_phone += 1
-            continue
-        try:
-            phone = normalize(value, region)
-        except InvalidPhone as exc:
-            tally.reasons[exc.reason] += 1
-            continue
-        tally.add_valid(phone)
-        batch.append(
-            StagedHash(job=job, phone_hash=hashing.phone_hash(phone.e164), key_version=version)
+    size = path.stat().st_size
+    step = max(settings.IMPORT_CHUNK_BYTES, 1)
+    if plan.splittable and size > step:
+        ranges = [(start, min(start + step, size)) for start in range(0, size, step)]
+    else:
+        ranges = [(0, None)]
+    with transaction.atomic():
+        ImportJob.objects.filter(pk=job.pk).update(plan=plan.as_dict(), size=size)
+        ImportChunk.objects.bulk_create(
+            ImportChunk(job=job, index=i, start=start, end=end)
+            for i, (start, end) in enumerate(ranges)
         )
-        if len(batch) >= settings.IMPORT_BATCH_SIZE:
-            StagedHash.objects.bulk_create(batch)
-            batch = []
-    StagedHash.objects.bulk_create(batch)
-    if tally.rows == 0:
-        raise DumpError("The file has no rows.")
-    job.report = {"column": {"index": column.index, "name": column.name, "by": column.found_by}}
+
+
+def _claim(chunk: ImportChunk, worker: str) -> bool:
+    """Take a chunk unless it is done or another live worker has it."""
+    stale = timezone.now() - timedelta(seconds=settings.IMPORT_STALL_SECONDS)
+    claimable = ImportChunk.objects.filter(pk=chunk.pk).exclude(status=ImportChunk.Status.DONE)
+    mine_or_free = (
+        claimable.filter(status=ImportChunk.Status.PENDING)
+        | claimable.filter(worker=worker)
+        | claimable.filter(heartbeat__lt=stale)
+    )
+    from django.db.models import F
+
+    return bool(
+        mine_or_free.update(
+            status=ImportChunk.Status.RUNNING,
+            worker=worker,
+            attempts=F("attempts") + 1,
+            rows_done=0,
+            bytes_done=0,
+            heartbeat=timezone.now(),
+        )
+    )
+
+
+def import_chunk_run(chunk: ImportChunk, *, worker: str, finish: bool = True) -> None:
+    """Stage one chunk's hashes and record its counts; merge if it was the last."""
+    job = chunk.job
+    if job.finished or not _claim(chunk, worker):
+        return
+    try:
+        tally = _stage(job, chunk)
+    except Abandoned:
+        return
+    except DumpError as exc:
+        import_fail(job, str(exc))
+        return
+    except Exception:
+        if ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED).exists():
+            return  # the file went away because the job failed elsewhere
+        log.exception("import job %s chunk %s crashed", job.pk, chunk.index)
+        import_fail(job, CRASHED)
+        return
+    ImportChunk.objects.filter(pk=chunk.pk).update(
+        status=ImportChunk.Status.DONE, tally=tally.as_dict(), heartbeat=timezone.now()
+    )
+    if finish:
+        import_finish(job)
+
+
+def _stage(job: ImportJob, chunk: ImportChunk) -> Tally:
+    path = Path(job.file_path)
+    if not path.is_file():
+        raise DumpError("The dump file is gone; upload it again.")
+    plan = Plan.from_dict(job.plan)
+    region = job.options.get("region") or settings.PHONE_DEFAULT_REGION
+    fast = region == "CN"
+    version = hashing.current_version()
+    hash_one = hashing.hasher(version)
+    batch_size = settings.IMPORT_BATCH_SIZE
+    progress = PackedCounter(None)
+    found: dict = {}
+    tally = Tally()
+    blocks = tally.blocks
+    reasons = tally.reasons
+    hashes: list[bytes] = []
+    rows = no_phone = 0
+    values = iter_values(
+        path, plan, start=chunk.start, end=chunk.end, progress=progress, found=found
+    )
+    for value in values:
+        rows += 1
+        if value is None:
+            no_phone += 1
+            continue
+        digits = plain_mobile(value) if fast else None
+        if digits is not None:
+            kind = verdict(digits)
+            if isinstance(kind, InvalidPhone):
+                reasons[kind.reason] += 1
+                continue
+            block = digits[:7]
+            blocks[block] = blocks.get(block, 0) + 1
+            hashes.append(hash_one("+86" + digits))
+        else:
+            try:
+                phone = normalize(value, region)
+            except InvalidPhone as exc:
+                reasons[exc.reason] += 1
+                continue
+            tally.add_valid(phone)
+            hashes.append(hash_one(phone.e164))
+        if len(hashes) >= batch_size:
+            _flush(job, chunk, version, hashes, rows, progress.bytes)
+            hashes = []
+    _flush(job, chunk, version, hashes, rows, progress.bytes)
+    tally.rows, tally.no_phone = rows, no_phone
+    if chunk.index == 0:
+        found_columns = found.get("columns") or {}
+        ImportJob.objects.filter(pk=job.pk).update(
+            plan={**job.plan, "found": {**found, "columns": found_columns}}
+        )
     return tally
+
+
+def _flush(job, chunk, version: int, hashes: list[bytes], rows: int, done_bytes: int) -> None:
+    stage_hashes(job_id=job.pk, chunk=chunk.index, version=version, hashes=hashes)
+    span = (chunk.end or job.size) - chunk.start
+    updated = (
+        ImportChunk.objects.filter(pk=chunk.pk)
+        .exclude(job__status=ImportJob.Status.FAILED)
+        .update(rows_done=rows, bytes_done=min(done_bytes, span), heartbeat=timezone.now())
+    )
+    if not updated:
+        raise Abandoned
 
 
 _MERGE_SQL = """
@@ -173,8 +243,26 @@ _DISTINCT_SQL = """
 """
 
 
-@transaction.atomic
-def _merge(job: ImportJob, tally: Tally) -> None:
+def import_finish(job: ImportJob) -> None:
+    """Merge the staged hashes once every chunk is done; safe to call any number of times."""
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.status != ImportJob.Status.RUNNING:
+            return
+        chunks = list(locked.chunks.all())
+        if not chunks or any(c.status != ImportChunk.Status.DONE for c in chunks):
+            return
+        tally = Tally.combined([c.tally for c in chunks])
+        if tally.rows == 0:
+            transaction.on_commit(lambda: import_fail(locked, "The file has no rows."))
+            return
+        _merge(locked, tally, len(chunks))
+    _delete_file(locked)
+    locked.refresh_from_db()
+    log.info("import job %s %s: %s", locked.pk, locked.status, locked.summary())
+
+
+def _merge(job: ImportJob, tally: Tally, chunk_count: int) -> None:
     breach = Breach.objects.select_for_update().get(pk=job.breach_id)
     with connection.cursor() as cursor:
         cursor.execute(_MERGE_SQL, [breach.pk, job.pk, job.pk])
@@ -184,23 +272,82 @@ def _merge(job: ImportJob, tally: Tally) -> None:
     StagedHash.objects.filter(job=job).delete()
     breach.pwn_count = Exposure.objects.filter(breach=breach).count()
     breach.save(update_fields=["pwn_count"])
+    finished = timezone.now()
+    seconds = (finished - (job.started_at or job.created_at)).total_seconds()
+    found = job.plan.get("found", {})
+    report = {
+        "format": job.plan.get("format"),
+        "compression": job.plan.get("compression"),
+        "encoding": job.plan.get("encoding"),
+        "column": _first_column(found, job.plan),
+        "columns": found.get("columns", {}),
+        "skipped_tables": found.get("skipped_tables", {}),
+        "chunks": chunk_count,
+        "seconds": round(seconds, 2),
+        **tally.report(),
+    }
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportJob.Status.DONE,
-        finished_at=timezone.now(),
+        finished_at=finished,
         rows=tally.rows,
         valid=tally.valid,
         invalid=tally.invalid,
         duplicates=tally.valid - distinct,
         known=distinct - new,
         new=new,
-        report={**job.report, **tally.report()},
+        report=report,
         error="",
     )
 
 
-def _fail(job: ImportJob, reason: str) -> None:
+def _first_column(found: dict, plan: dict) -> dict:
+    columns = list((found.get("columns") or {}).values())
+    column = plan.get("column") or (columns[0] if columns else None)
+    return column or {"index": 0, "name": "", "by": "list"}
+
+
+def import_fail(job: ImportJob, reason: str) -> None:
+    """End a job as failed: nothing of it reaches the breach, and its file is deleted."""
     with transaction.atomic():
-        StagedHash.objects.filter(job=job).delete()
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.status == ImportJob.Status.DONE:
+            return
+        StagedHash.objects.filter(job=locked).delete()
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.Status.FAILED, finished_at=timezone.now(), error=reason
         )
+    _delete_file(locked)
+    log.info("import job %s failed: %s", job.pk, reason)
+
+
+def _delete_file(job: ImportJob) -> None:
+    if job.delete_file:
+        Path(job.file_path).unlink(missing_ok=True)
+
+
+def import_resume(*, worker: str | None = None) -> list[int]:
+    """Queue again the chunks a dead worker held; return the chunk ids queued.
+
+    With `worker`, the chunks that worker (just restarted, so running nothing)
+    held; without, every chunk whose worker stopped reporting progress.
+    """
+    from leaks.tasks import import_chunk, import_dump
+
+    running = ImportChunk.objects.filter(
+        status=ImportChunk.Status.RUNNING, job__status=ImportJob.Status.RUNNING
+    )
+    if worker:
+        running = running.filter(worker=worker)
+    else:
+        stale = timezone.now() - timedelta(seconds=settings.IMPORT_STALL_SECONDS)
+        running = running.filter(heartbeat__lt=stale)
+    ids = list(running.values_list("pk", flat=True))
+    ImportChunk.objects.filter(pk__in=ids).update(status=ImportChunk.Status.PENDING)
+    for chunk_id in ids:
+        import_chunk.delay(chunk_id)
+    # A job whose planning was cut short has no chunks yet.
+    for job_id in ImportJob.objects.filter(
+        status=ImportJob.Status.RUNNING, chunks__isnull=True
+    ).values_list("pk", flat=True):
+        import_dump.delay(job_id)
+    return ids

@@ -51,6 +51,8 @@ class ImportJob(models.Model):
     file_path = models.CharField(max_length=1000)
     delete_file = models.BooleanField(default=False)
     options = models.JSONField(default=dict, blank=True)
+    plan = models.JSONField(default=dict, blank=True)
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
     rows = models.PositiveBigIntegerField(default=0)
     valid = models.PositiveBigIntegerField(default=0)
     invalid = models.PositiveBigIntegerField(default=0)
@@ -110,10 +112,46 @@ class Exposure(models.Model):
         return f"exposure {self.pk} in breach {self.breach_id}"
 
 
-class StagedHash(models.Model):
-    """Hashes an import has read but not yet merged into its breach's exposures."""
+class ImportChunk(models.Model):
+    """A byte range of a dump that one worker stages; the whole file for other formats."""
 
-    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="+")
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    start = models.PositiveBigIntegerField(default=0)
+    end = models.PositiveBigIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    worker = models.CharField(max_length=255, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveBigIntegerField(default=0)
+    bytes_done = models.PositiveBigIntegerField(default=0)
+    tally = models.JSONField(default=dict, blank=True)
+    heartbeat = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["job", "index"]
+        constraints = [models.UniqueConstraint(fields=["job", "index"], name="import_chunk_unique")]
+
+    def __str__(self) -> str:
+        return f"chunk {self.index} of job {self.job_id} ({self.status})"
+
+
+class StagedHash(models.Model):
+    """Hashes an import has read but not yet merged into its breach's exposures.
+
+    A chunk's rows may be staged more than once (a worker killed mid-chunk, then
+    the chunk run again); the merge takes DISTINCT hashes, so that is harmless.
+    No foreign key constraint: COPY into this table must stay cheap.
+    """
+
+    job = models.ForeignKey(
+        ImportJob, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    chunk = models.PositiveIntegerField(default=0)
     phone_hash = models.BinaryField(max_length=HASH_BYTES)
     key_version = models.PositiveSmallIntegerField()
 

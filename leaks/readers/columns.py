@@ -1,0 +1,85 @@
+"""Which column of a table holds the phone numbers: by header, by content, or as told.
+
+Other digit strings in a row (QQ numbers, ID-card numbers, order ids, IP
+addresses, dates) must not win: content evidence counts only values that are
+Chinese mobiles as written, or numbers written with phone punctuation.
+"""
+
+import re
+
+from leaks.phones import InvalidPhone, normalize
+from leaks.readers.base import PHONE_HEADERS, DumpError, PhoneColumn, header_key
+
+SAMPLE_ROWS = 200
+# Share of sampled rows that must look like phones for a content match.
+MIN_SHARE = 0.2
+_PHONE_PUNCTUATION = re.compile(r"^\+?[\d\s\-()]+$")
+_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
+
+
+def looks_like_phone(value: str) -> bool:
+    text = value.strip()
+    if not text or len(text) > 24 or not _PHONE_PUNCTUATION.match(text) or _DATE.match(text):
+        return False
+    try:
+        phone = normalize(text)
+    except InvalidPhone:
+        return False
+    # Bare digit strings parse as landlines surprisingly often (QQ numbers,
+    # order ids); only mobiles or explicitly written numbers count as evidence.
+    if text.isdigit():
+        return phone.kind in ("mobile", "fixed_line_or_mobile")
+    return True
+
+
+def is_header(row: list[str]) -> bool:
+    """A first row with no digits at all, or with a known phone header, is a header."""
+    return any(_header_matches(c) for c in row) or not any(
+        ch.isdigit() for cell in row for ch in cell
+    )
+
+
+def _header_matches(cell: str) -> bool:
+    # JSON paths ("user.contact.mobile") are named by their last part.
+    return header_key(cell) in PHONE_HEADERS or header_key(cell.rsplit(".", 1)[-1]) in PHONE_HEADERS
+
+
+def _scores(sample: list[list[str]], width: int) -> list[int]:
+    return [
+        sum(looks_like_phone(row[i]) for row in sample if i < len(row) and row[i])
+        for i in range(width)
+    ]
+
+
+def choose_column(header: list[str] | None, sample: list[list[str]]) -> PhoneColumn:
+    width = max([len(row) for row in sample] + [len(header or [])], default=0)
+    scores = _scores(sample, width)
+    if header:
+        named = [i for i, cell in enumerate(header) if _header_matches(cell)]
+        # Prefer a named column whose values also look like phones.
+        named.sort(key=lambda i: -(scores[i] if i < len(scores) else 0))
+        if named:
+            return PhoneColumn(named[0], header[named[0]].strip(), "header")
+    if not scores or max(scores) == 0 or max(scores) < len(sample) * MIN_SHARE:
+        raise DumpError(
+            "No column looks like phone numbers (by header or content); name it with --column."
+        )
+    best = scores.index(max(scores))
+    name = header[best].strip() if header and best < len(header) else f"#{best}"
+    return PhoneColumn(best, name, "content")
+
+
+def pick_column(header: list[str] | None, wanted: str) -> PhoneColumn:
+    if wanted.isdigit():
+        index = int(wanted)
+        name = header[index] if header and index < len(header) else f"#{index}"
+        return PhoneColumn(index, name, "admin")
+    keys = [header_key(cell) for cell in header or []]
+    if header_key(wanted) not in keys:
+        raise DumpError(f"No column named {wanted!r} in the header.")
+    index = keys.index(header_key(wanted))
+    return PhoneColumn(index, header[index].strip(), "admin")
+
+
+def column_for(header: list[str] | None, sample: list[list[str]], wanted: str | None):
+    return pick_column(header, wanted) if wanted else choose_column(header, sample)

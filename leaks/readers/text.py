@@ -1,0 +1,179 @@
+"""Text encodings and bounded line reading over binary streams.
+
+Lines are cut from large blocks on the newline byte, which never occurs inside
+a multi-byte character of UTF-8 or GB18030; that is what lets a dump be split
+into byte ranges read by different workers. UTF-16 is read through a decoder
+and is never split.
+"""
+
+import codecs
+import io
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from leaks.readers.base import DumpError, max_line
+from leaks.readers.sources import iter_blocks
+
+SNIFF_BYTES = 64 * 1024
+# Encodings in which the byte 0x0A is always a newline: safe to split by bytes.
+SPLITTABLE = {"utf-8", "utf-8-sig", "gb18030", "gbk", "gb2312", "ascii", "latin-1"}
+_CONTROL = set(range(0, 32)) - {9, 10, 12, 13}
+
+
+def normal_encoding(name: str) -> str:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise DumpError(f"Unknown text encoding {name!r}.") from None
+
+
+def detect_encoding(head: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 (with or without BOM) or GB18030."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    utf16 = _utf16_without_bom(head)
+    if utf16:
+        return utf16
+    if is_binary(head):
+        raise DumpError("The file is binary, not a text dump.")
+    try:
+        # A multi-byte character may be cut at the end of the sample.
+        head.decode("utf-8") if len(head) < SNIFF_BYTES else head[:-4].decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        head.decode("gb18030") if len(head) < SNIFF_BYTES else head[:-4].decode("gb18030")
+        return "gb18030"
+    except UnicodeDecodeError:
+        raise DumpError(
+            "Cannot tell the file's text encoding (not UTF-8, UTF-16 or GBK/GB18030); "
+            "give it with --encoding."
+        ) from None
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """Mostly-ASCII UTF-16 text has a NUL in every other byte."""
+    sample = head[: len(head) // 2 * 2][:4096]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def is_binary(head: bytes) -> bool:
+    if b"\x00" in head:
+        return True
+    control = sum(1 for byte in head[:8192] if byte in _CONTROL)
+    return control > max(2, len(head[:8192]) // 100)
+
+
+def range_blocks(stream: BinaryIO, start: int, end: int | None) -> Iterator[bytes]:
+    """Blocks holding exactly the lines that start in [start, end)."""
+    if start > 0:
+        stream.seek(start - 1)
+        # The line running across `start` belongs to the range before.
+        while True:
+            piece = stream.readline(1 << 20)
+            if not piece or piece.endswith(b"\n"):
+                break
+    position = stream.tell() if start > 0 else 0
+    if end is None:
+        yield from iter_blocks(stream)
+        return
+    if position >= end:
+        return
+    for block in iter_blocks(stream):
+        cut_from = max(0, end - 1 - position)
+        if cut_from < len(block):
+            newline = block.find(b"\n", cut_from)
+            if newline >= 0:
+                yield block[: newline + 1]
+                return
+        position += len(block)
+        yield block
+
+
+def split_lines(blocks: Iterator[bytes], encoding: str, first_line: int = 0) -> Iterator[str]:
+    """Decoded lines (without their newline), refusing one longer than the limit."""
+    limit = max_line()
+    pending = b""
+    number = first_line
+    bom_checked = False
+    for block in blocks:
+        if not bom_checked:
+            bom_checked = True
+            if block.startswith(codecs.BOM_UTF8):
+                block = block[3:]
+        data = pending + block if pending else block
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            pending = data
+            _check_length(pending, number, limit)
+            continue
+        pending = data[cut + 1 :]
+        _check_length(pending, number, limit)
+        try:
+            text = data[: cut + 1].decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise DumpError(
+                f"The text is not valid {encoding} near line {number + 1}: {exc.reason}; "
+                "give the encoding with --encoding."
+            ) from None
+        lines = text.split("\n")
+        lines.pop()  # the empty piece after the last newline
+        for line in lines:
+            if len(line) > limit:
+                raise DumpError(_too_long(number + 1, limit))
+            number += 1
+            yield line
+    if pending:
+        try:
+            yield pending.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise DumpError(f"The text is not valid {encoding} at the end: {exc.reason}.") from None
+
+
+def _check_length(pending: bytes, number: int, limit: int) -> None:
+    if len(pending) > limit:
+        raise DumpError(_too_long(number + 1, limit))
+
+
+def _too_long(number: int, limit: int) -> str:
+    return f"Line {number} is longer than {limit // 1024} KB; not a dump row."
+
+
+def decoded_lines(stream: BinaryIO, encoding: str) -> Iterator[str]:
+    """Lines of a stream in an encoding that cannot be split by bytes (UTF-16)."""
+    limit = max_line()
+    handle = io.TextIOWrapper(stream, encoding=encoding, errors="strict", newline="")
+    number = 0
+    while True:
+        try:
+            line = handle.readline(limit + 1)
+        except UnicodeDecodeError as exc:
+            raise DumpError(
+                f"The text encoding breaks after line {number}: {exc.reason}."
+            ) from None
+        if not line:
+            return
+        number += 1
+        if len(line) > limit and not line.endswith("\n"):
+            raise DumpError(_too_long(number, limit))
+        yield line.rstrip("\r\n")
+
+
+def lines_of(
+    stream: BinaryIO, encoding: str, start: int = 0, end: int | None = None
+) -> Iterator[str]:
+    if normal_encoding(encoding) in SPLITTABLE or encoding in SPLITTABLE:
+        return split_lines(range_blocks(stream, start, end), encoding)
+    if start or end is not None:
+        raise DumpError(f"A {encoding} file cannot be split into byte ranges.")
+    return decoded_lines(stream, encoding)
