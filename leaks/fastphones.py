@@ -2,8 +2,8 @@
 
 For an 11-digit number 1[3-9]XXXXXXXXX, phonenumbers' verdict (valid or not,
 and the number type) depends only on its first five digits: the CN mobile
-pattern below decides within them and no other CN pattern matches 11 digits
-starting with 1[3-9]. So the verdict is computed once per 5-digit prefix by
+pattern below decides within them, no other CN pattern matches 11 digits
+starting with 1[3-9], and 179 (a carrier-selection code) is left out. So the verdict is computed once per 5-digit prefix by
 `leaks.phones.normalize` itself and reused. tests/test_fastphones.py proves
 agreement over every prefix and fails if phonenumbers' metadata changes.
 """
@@ -14,6 +14,9 @@ from leaks.phones import VIRTUAL_OPERATOR_PREFIXES, InvalidPhone, Phone, normali
 ASSUMED_MOBILE_PATTERN = (
     r"1(?:610\d|740[0-5])\d{6}|1(?:[38]\d|4[57]|[59][0-35-9]|6[25-7]|7[0-35-8])\d{8}"
 )
+# phonenumbers strips a leading carrier-selection code 1[12]xx or 179xx when
+# what follows is viable, which depends on later digits: those stay slow.
+ASSUMED_PREFIX_FOR_PARSING = r"(1(?:[12]\d|79)\d\d)|0"
 PREFIX_DIGITS = 5
 _SECOND_DIGITS = frozenset("3456789")
 _verdicts: dict[str, str | InvalidPhone] = {}
@@ -30,7 +33,13 @@ def plain_mobile(value: str) -> str | None:
         digits = value[2:]
     else:
         return None
-    if digits.isdigit() and digits.isascii() and digits[0] == "1" and digits[1] in _SECOND_DIGITS:
+    if (
+        digits.isdigit()
+        and digits.isascii()
+        and digits[0] == "1"
+        and digits[1] in _SECOND_DIGITS
+        and not digits.startswith("179")
+    ):
         return digits
     return None
 

@@ -276,7 +276,9 @@ def _sql_values(chunks: Iterator[str], plan: Plan, found: dict) -> Iterator[str 
         for row in sample:
             yield _value(row, column.index)
 
-    for table, names, row in sql_rows(chunks):
+    for name, names, row in sql_rows(chunks):
+        # The same table may be written with different column lists.
+        table = f"{name} ({', '.join(names)})" if names else name
         if table in columns:
             index = columns[table]
             if index is not None:

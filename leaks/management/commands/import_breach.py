@@ -7,6 +7,7 @@ from django.db import transaction
 
 from leaks.importer import import_create, import_run
 from leaks.models import Breach, ImportJob
+from leaks.readers import FORMATS
 
 
 class Command(BaseCommand):
@@ -18,6 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("--title", help="title for a new breach (default: the slug)")
         parser.add_argument("--column", help="phone column: header name or 0-based index")
         parser.add_argument("--encoding", help="text encoding (default: detected)")
+        parser.add_argument(
+            "--format", choices=FORMATS, help="dump format (default: detected from content)"
+        )
         parser.add_argument("--region", help="default region for numbers without +")
         parser.add_argument(
             "--inline", action="store_true", help="run here instead of in the worker"
@@ -28,14 +32,18 @@ class Command(BaseCommand):
         path = opts["file"].resolve()
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
-        options = {key: opts[key] for key in ("column", "encoding", "region") if opts[key]}
+        options = {key: opts[key] for key in ("column", "encoding", "region", "format") if opts[key]}
         with transaction.atomic():
             breach, _ = Breach.objects.get_or_create(
                 slug=opts["breach"], defaults={"title": opts["title"] or opts["breach"]}
             )
             if opts["inline"]:
                 job = ImportJob.objects.create(
-                    breach=breach, file_path=str(path), source_name=path.name, options=options
+                    breach=breach,
+                    file_path=str(path),
+                    source_name=path.name,
+                    options=options,
+                    size=path.stat().st_size,
                 )
             else:
                 job = import_create(
