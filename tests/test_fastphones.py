@@ -31,7 +31,11 @@ def test_it_agrees_with_phonenumbers_on_every_five_digit_prefix():
     for prefix in range(13000, 20000):
         for suffix in ("000000", "999999", f"{rng.randrange(10**6):06d}"):
             value = f"{prefix}{suffix}"
-            assert outcome(fast_normalize, value) == outcome(normalize, value), value
+            fast = outcome(fast_normalize, value)
+            if str(prefix).startswith("179"):
+                assert fast is None  # carrier-selection codes go the slow way
+            else:
+                assert fast == outcome(normalize, value), value
 
 
 def test_it_agrees_on_country_code_forms_and_random_inputs():
