@@ -49,7 +49,13 @@ def test_it_agrees_on_country_code_forms_and_random_inputs():
 
 
 def test_it_leaves_other_forms_to_the_slow_path():
-    for value in ("138 0013 8000", "138-0013-8000", "１３８００１３８０００", "13800138000.0", "12345"):
+    for value in (
+        "138 0013 8000",
+        "138-0013-8000",
+        "１３８００１３８０００",
+        "13800138000.0",
+        "12345",
+    ):
         assert fast_normalize(value) is None
     assert fast_normalize("12012345678") is None
 

@@ -194,11 +194,13 @@ def test_it_refuses_binary_junk(tmp_path):
 def test_it_refuses_a_zip_bomb_after_bounded_work(tmp_path, settings):
     settings.IMPORT_RATIO_AFTER = 1 << 20
     path = tmp_path / "bomb.zip"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("numbers.txt", "w") as member:
-            member.write(b"13800138000\n")
-            for _ in range(40):
-                member.write(b"\n" * (1 << 20))
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("numbers.txt", "w") as member,
+    ):
+        member.write(b"13800138000\n")
+        for _ in range(40):
+            member.write(b"\n" * (1 << 20))
     assert path.stat().st_size < 1 << 20
     with pytest.raises(DumpError, match="bomb"):
         values(path)

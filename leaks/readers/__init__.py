@@ -8,7 +8,7 @@ workers can read one dump at once and agree on every detail.
 """
 
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from itertools import chain, islice
 from pathlib import Path
 
@@ -44,7 +44,8 @@ class Plan:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Plan":
-        return cls(**data)
+        names = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in names})
 
     @property
     def phone_column(self) -> PhoneColumn:

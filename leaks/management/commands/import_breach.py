@@ -32,7 +32,9 @@ class Command(BaseCommand):
         path = opts["file"].resolve()
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
-        options = {key: opts[key] for key in ("column", "encoding", "region", "format") if opts[key]}
+        options = {
+            key: opts[key] for key in ("column", "encoding", "region", "format") if opts[key]
+        }
         with transaction.atomic():
             breach, _ = Breach.objects.get_or_create(
                 slug=opts["breach"], defaults={"title": opts["title"] or opts["breach"]}
