@@ -1,6 +1,6 @@
 """Write staged hashes fast: PostgreSQL COPY, or one executemany on SQLite."""
 
-from django.db import connection
+from django.db import connection, transaction
 
 _COLUMNS = "(job_id, chunk, phone_hash, key_version)"
 
@@ -11,7 +11,8 @@ def stage_hashes(*, job_id: int, chunk: int, version: int, hashes: list[bytes]) 
     if connection.vendor == "postgresql":
         _copy(job_id, chunk, version, hashes)
         return
-    with connection.cursor() as cursor:
+    # One transaction per batch: in autocommit SQLite would sync every row.
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO leaks_stagedhash {_COLUMNS} VALUES (%s, %s, %s, %s)",
             [(job_id, chunk, value, version) for value in hashes],

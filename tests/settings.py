@@ -36,4 +36,6 @@ else:
         "data_folder_in": str(TEST_DATA_DIR / "broker"),
         "data_folder_out": str(TEST_DATA_DIR / "broker"),
         "control_folder": str(TEST_DATA_DIR / "broker-control"),
+        # Several test workers share a queue; the default 1 s poll lets one hog it.
+        "polling_interval": 0.1,
     }

@@ -1,0 +1,102 @@
+"""The chunked import across real worker processes: two at once, and one killed mid-import."""
+
+import os
+import signal
+import time
+
+import pytest
+
+from leaks.importer import import_create
+from leaks.models import Breach, Exposure, ImportChunk, ImportJob, StagedHash
+from tests.conftest import start_worker, stop_worker
+
+pytestmark = pytest.mark.worker
+
+
+def write_numbers(path, rows: int) -> int:
+    """`rows` valid mobiles, each number twice; returns the distinct count."""
+    half = rows // 2
+    with open(path, "w") as handle:
+        handle.write("id,mobile\n")
+        for i in range(rows):
+            handle.write(f"{i},1380{i % half:07d}\n")
+    return half
+
+
+def wait_for(job: ImportJob, seconds: float = 180) -> ImportJob:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.finished:
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {job.pk} did not finish: {job.status}")
+
+
+@pytest.fixture
+def chunked(monkeypatch, settings):
+    # Worker processes read these from their environment.
+    monkeypatch.setenv("IMPORT_CHUNK_BYTES", str(256 * 1024))
+    monkeypatch.setenv("IMPORT_BATCH_SIZE", "2000")
+    settings.IMPORT_CHUNK_BYTES = 256 * 1024
+
+
+def test_two_workers_share_one_import_and_count_exactly(chunked, celery_worker_process, tmp_path):
+    second = start_worker(name="w2")
+    try:
+        dump = tmp_path / "two.csv"
+        distinct = write_numbers(dump, 120_000)
+        breach = Breach.objects.create(slug="two", title="Two")
+        job = wait_for(import_create(breach=breach, path=dump, source_name="two.csv"))
+        assert job.status == ImportJob.Status.DONE, job.error
+        assert (job.rows, job.valid, job.new, job.duplicates) == (
+            120_000,
+            120_000,
+            distinct,
+            120_000 - distinct,
+        )
+        workers = set(ImportChunk.objects.filter(job=job).values_list("worker", flat=True))
+        assert len(workers) == 2, workers
+        assert Exposure.objects.filter(breach=breach).count() == distinct
+    finally:
+        stop_worker(second)
+
+
+def test_a_worker_killed_mid_import_is_restarted_and_the_counts_are_exact(
+    chunked, celery_worker_process, tmp_path
+):
+    dump = tmp_path / "kill.csv"
+    distinct = write_numbers(dump, 300_000)
+    breach = Breach.objects.create(slug="kill", title="Kill")
+    job = import_create(breach=breach, path=dump, source_name="kill.csv")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        done = ImportChunk.objects.filter(job=job, status="done").count()
+        running = ImportChunk.objects.filter(job=job, status="running", rows_done__gt=0)
+        if done >= 1 and running.exists():
+            break
+        time.sleep(0.02)
+    else:
+        raise AssertionError("the import never got going")
+    os.kill(celery_worker_process.pid, signal.SIGKILL)
+    celery_worker_process.wait()
+    job.refresh_from_db()
+    assert not job.finished
+    assert StagedHash.objects.filter(job=job).exists()
+
+    restarted = start_worker(name="w1")
+    try:
+        job = wait_for(job)
+    finally:
+        stop_worker(restarted)
+    assert job.status == ImportJob.Status.DONE, job.error
+    assert (job.rows, job.valid, job.new, job.duplicates, job.known) == (
+        300_000,
+        300_000,
+        distinct,
+        300_000 - distinct,
+        0,
+    )
+    assert Exposure.objects.filter(breach=breach).count() == distinct
+    assert max(ImportChunk.objects.filter(job=job).values_list("attempts", flat=True)) == 2
+    assert not StagedHash.objects.filter(job=job).exists()
