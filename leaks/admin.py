@@ -1,5 +1,9 @@
 from django import forms
 from django.contrib import admin
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from leaks import data_classes
 from leaks.models import Breach, ImportJob
@@ -43,7 +47,13 @@ class ImportJobInline(admin.TabularInline):
         "error",
         "created_at",
         "finished_at",
+        "details",
     )
+
+    @admin.display(description=_("report"))
+    def details(self, job: ImportJob) -> str:
+        url = reverse("bc-import-detail", kwargs={"job_id": job.pk})
+        return format_html('<a href="{}">{}</a>', url, _("progress and report"))
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -56,5 +66,19 @@ class BreachAdmin(admin.ModelAdmin):
     list_filter = ("is_verified", "is_sensitive", "is_fabricated", "is_retired", "is_spam_list")
     search_fields = ("title", "slug", "domain")
     prepopulated_fields = {"slug": ("title",)}
-    readonly_fields = ("pwn_count", "added_date", "modified_date")
+    readonly_fields = ("pwn_count", "added_date", "modified_date", "import_link", "last_report")
     inlines = [ImportJobInline]
+
+    @admin.display(description=_("import"))
+    def import_link(self, breach: Breach) -> str:
+        if not breach.pk:
+            return "-"
+        url = reverse("bc-import-new") + f"?breach={breach.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("Upload a dump into this breach"))
+
+    @admin.display(description=_("last import's report"))
+    def last_report(self, breach: Breach) -> str:
+        job = breach.imports.filter(status=ImportJob.Status.DONE).first() if breach.pk else None
+        if job is None:
+            return "-"
+        return render_to_string("leaks/import_report.html", {"job": job})

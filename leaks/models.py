@@ -78,6 +78,13 @@ class ImportJob(models.Model):
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
+    def invalid_reasons(self) -> list[tuple[str, int]]:
+        """Why values were invalid, readable, with counts; never the values."""
+        from leaks.phones import REASONS
+
+        reasons = (self.report or {}).get("invalid_reasons", {})
+        return [(str(REASONS.get(code, code)), count) for code, count in reasons.items()]
+
     def summary(self) -> dict:
         return {
             "job": self.pk,

@@ -1,7 +1,14 @@
 from django.urls import path
 
-from leaks import views
+from leaks import import_views, views
 
 urlpatterns = [
     path("", views.check, name="bc-check"),
+    path("staff/imports/new/", import_views.import_new, name="bc-import-new"),
+    path("staff/imports/<int:job_id>/", import_views.import_detail, name="bc-import-detail"),
+    path(
+        "staff/imports/<int:job_id>/progress/",
+        import_views.import_progress,
+        name="bc-import-progress",
+    ),
 ]
