@@ -253,6 +253,8 @@ def import_finish(job: ImportJob) -> None:
         if not chunks or any(c.status != ImportChunk.Status.DONE for c in chunks):
             return
         tally = Tally.combined([c.tally for c in chunks])
+        if _staging_lost(locked, tally):
+            return
         if tally.rows == 0:
             transaction.on_commit(lambda: import_fail(locked, "The file has no rows."))
             return
@@ -260,6 +262,22 @@ def import_finish(job: ImportJob) -> None:
     _delete_file(locked)
     locked.refresh_from_db()
     log.info("import job %s %s: %s", locked.pk, locked.status, locked.summary())
+
+
+def _staging_lost(job: ImportJob, tally: Tally) -> bool:
+    """Fewer staged rows than valid values means the (unlogged) staging table
+    lost rows in a database crash: run every chunk again instead of merging."""
+    if StagedHash.objects.filter(job=job).count() >= tally.valid:
+        return False
+    from leaks.tasks import import_chunk
+
+    log.warning("import job %s lost staged rows; running its chunks again", job.pk)
+    StagedHash.objects.filter(job=job).delete()
+    chunks = list(job.chunks.values_list("pk", flat=True))
+    job.chunks.update(status=ImportChunk.Status.PENDING, tally={}, worker="")
+    for chunk_id in chunks:
+        transaction.on_commit(lambda chunk_id=chunk_id: import_chunk.delay(chunk_id))
+    return True
 
 
 def _merge(job: ImportJob, tally: Tally, chunk_count: int) -> None:

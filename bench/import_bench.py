@@ -1,0 +1,213 @@
+"""Import benchmark: end-to-end import with 1 and 2 Celery workers against a raw baseline.
+
+Generates a CSV dump of N rows (mostly Chinese mobiles, with duplicates, other
+forms and junk), then measures on PostgreSQL:
+  baseline   COPY of the rows' precomputed hashes + INSERT ... ON CONFLICT DO NOTHING
+  1 worker   the real import (plan, read, normalise, hash, COPY, merge) in one worker
+  2 workers  the same with two workers sharing the chunks
+and prints rows per second and the peak RSS of the worker processes.
+
+    make bench-import ROWS=1000000
+"""
+
+import argparse
+import contextlib
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "breachcheck.settings")
+os.environ.setdefault("BREACHCHECK_PEPPER", "bench-pepper-" + "b" * 40)
+os.environ.setdefault("CELERY_QUEUE", "breachcheck-bench")
+os.environ.setdefault("DEBUG", "True")
+
+PREFIXES = ["138", "139", "150", "151", "186", "187", "135", "136", "177", "199", "170", "166"]
+
+
+def write_dump(path: Path, rows: int, seed: int = 1) -> None:
+    rng = random.Random(seed)
+    distinct = max(rows * 9 // 10, 1)
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("id,name,qq,mobile,city\n")
+        for i in range(rows):
+            roll = rng.random()
+            j = rng.randrange(distinct)
+            mobile = f"{PREFIXES[j % len(PREFIXES)]}{j:08d}"
+            if roll < 0.02:
+                mobile = rng.choice(["", "12345", "1.38001E+10", "n/a", "010-65529988"])
+            elif roll < 0.05:
+                mobile = f"+86 {mobile[:3]} {mobile[3:7]} {mobile[7:]}"
+            elif roll < 0.07:
+                mobile = f"{mobile}.0"
+            out.write(f"{i},user{i},{rng.randrange(10**5, 10**10)},{mobile},city\n")
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def baseline(path: Path) -> tuple[float, int]:
+    """Rows/s of COPY + conflict-skipping insert of precomputed hashes."""
+    from django.db import connection
+
+    from leaks import hashing
+    from leaks.dumps import read_phone_values
+    from leaks.models import Breach
+    from leaks.phones import InvalidPhone, normalize
+
+    hash_one = hashing.hasher()
+    hashes = []
+    rows = 0
+    for value in read_phone_values(path)[1]:
+        rows += 1
+        with contextlib.suppress(InvalidPhone):
+            hashes.append(hash_one(normalize(value or "").e164))
+    breach = Breach.objects.create(slug=f"baseline-{time.time_ns()}", title="baseline")
+    data = "".join(f"\\\\x{h.hex()}\t1\n" for h in hashes)
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE bench_stage (phone_hash bytea, key_version smallint)")
+        with cursor.cursor.copy("COPY bench_stage FROM STDIN") as copy:
+            for offset in range(0, len(data), 1 << 22):
+                copy.write(data[offset : offset + (1 << 22)])
+        cursor.execute(
+            "INSERT INTO leaks_exposure (breach_id, phone_hash, key_version) "
+            "SELECT DISTINCT %s, phone_hash, key_version FROM bench_stage "
+            "ON CONFLICT DO NOTHING",
+            [breach.pk],
+        )
+        cursor.execute("DROP TABLE bench_stage")
+    return rows / (time.perf_counter() - started), len(hashes)
+
+
+def start_workers(count: int, tag: str) -> list[subprocess.Popen]:
+    workers = []
+    for i in range(count):
+        log = open(Path(tempfile.gettempdir()) / f"bench-{tag}-{i}.log", "w")  # noqa: SIM115
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "breachcheck",
+                "worker",
+                "--pool=solo",
+                "--loglevel=WARNING",
+                f"--hostname=bench-{tag}-{i}@%h",
+                "--without-mingle",
+                "--without-gossip",
+            ],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        proc.log = log  # type: ignore[attr-defined]
+        workers.append(proc)
+    time.sleep(1)
+    # Wait until every worker answers a ping.
+    from breachcheck.celery import app
+
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        replies = app.control.ping(timeout=1.0) or []
+        names = {name for reply in replies for name in reply}
+        if sum(f"bench-{tag}-" in name for name in names) >= count:
+            return workers
+    raise RuntimeError("workers did not start")
+
+
+def peak_rss_mb(proc: subprocess.Popen) -> float:
+    for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def end_to_end(path: Path, workers: int) -> tuple[float, float, dict]:
+    from leaks.importer import import_create
+    from leaks.models import Breach, ImportJob
+
+    procs = start_workers(workers, f"w{workers}")
+    try:
+        breach = Breach.objects.create(slug=f"bench-{workers}-{time.time_ns()}", title="bench")
+        started = time.perf_counter()
+        job = import_create(breach=breach, path=path, source_name=path.name)
+        while True:
+            job.refresh_from_db()
+            if job.finished:
+                break
+            time.sleep(0.1)
+        seconds = time.perf_counter() - started
+        peak = max(peak_rss_mb(proc) for proc in procs)
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=30)
+    if job.status != ImportJob.Status.DONE:
+        raise RuntimeError(f"import failed: {job.error}")
+    return job.rows / seconds, peak, job.summary()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--workers", default="1,2")
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        sys.exit("Set DATABASE_URL to a PostgreSQL database (make bench-import does).")
+    ensure_database(url)
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from breachcheck.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench-dump.csv"
+        write_dump(path, args.rows)
+        size_mb = path.stat().st_size / 2**20
+        print(
+            f"dump: {args.rows:,} rows, {size_mb:.1f} MB, chunks of "
+            f"{settings.IMPORT_CHUNK_BYTES / 2**20:.0f} MB; "
+            f"{os.cpu_count()} CPUs (shared: figures are noisy)"
+        )
+        rate, valid = baseline(path)
+        print(
+            f"baseline  COPY + ON CONFLICT insert of {valid:,} precomputed hashes: "
+            f"{rate:>10,.0f} rows/s"
+        )
+        for count in [int(n) for n in args.workers.split(",")]:
+            rate_e2e, peak, summary = end_to_end(path, count)
+            print(
+                f"import    {count} worker{'s' if count > 1 else ' '}: "
+                f"{rate_e2e:>10,.0f} rows/s   peak worker RSS {peak:.0f} MB   "
+                f"({rate_e2e / rate:.0%} of baseline)"
+            )
+        print(f"last import: {summary}")
+
+
+if __name__ == "__main__":
+    main()
