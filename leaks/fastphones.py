@@ -45,6 +45,11 @@ def plain_mobile(value: str) -> str | None:
     return None
 
 
+def known_verdicts() -> dict[str, str | InvalidPhone]:
+    """The verdict cache itself, for a caller's inlined lookup before verdict()."""
+    return _verdicts
+
+
 def verdict(digits: str) -> str | InvalidPhone:
     """The number type of a plain mobile, or the InvalidPhone its prefix earns."""
     prefix = digits[:PREFIX_DIGITS]

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from leaks import hashing
+from leaks import fastphones, hashing
 from leaks.fastphones import plain_mobile, verdict
 from leaks.import_tally import Tally
 from leaks.models import Breach, Exposure, ImportChunk, ImportJob, StagedHash
@@ -173,6 +173,8 @@ def _stage(job: ImportJob, chunk: ImportChunk) -> Tally:
     fast = region == "CN"
     version = hashing.current_version()
     hash_one = hashing.hasher(version)
+    hash_cn = hashing.hasher(version, prefix="+86")
+    verdicts = fastphones.known_verdicts()
     batch_size = settings.IMPORT_BATCH_SIZE
     progress = PackedCounter(None)
     found: dict = {}
@@ -191,13 +193,13 @@ def _stage(job: ImportJob, chunk: ImportChunk) -> Tally:
             continue
         digits = plain_mobile(value) if fast else None
         if digits is not None:
-            kind = verdict(digits)
-            if isinstance(kind, InvalidPhone):
+            kind = verdicts.get(digits[:5]) or verdict(digits)
+            if kind.__class__ is InvalidPhone:
                 reasons[kind.reason] += 1
                 continue
             block = digits[:7]
             blocks[block] = blocks.get(block, 0) + 1
-            hashes.append(hash_one("+86" + digits))
+            hashes.append(hash_cn(digits))
         else:
             try:
                 phone = normalize(value, region)

@@ -198,3 +198,26 @@ def test_an_upload_job_deletes_its_file_and_stores_no_number(
     text = database_text()
     for variant in digits_variants("13800130001") + digits_variants("17012345678"):
         assert variant not in text
+
+
+def test_resume_hands_a_stalled_chunk_to_another_worker(
+    transactional_db, tmp_path, settings, eager_celery
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from leaks.importer import import_plan
+
+    settings.IMPORT_CHUNK_BYTES = 2048
+    dump = tmp_path / "d.csv"
+    write_dump(dump, rows=1000)
+    breach = Breach.objects.create(slug="stall", title="Stall")
+    job = make_job(breach, dump)
+    import_plan(job)
+    long_ago = timezone.now() - timedelta(seconds=settings.IMPORT_STALL_SECONDS + 5)
+    job.chunks.update(status="running", worker="gone@host", heartbeat=long_ago)
+    call_command("import_resume")
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    assert (job.rows, job.new) == (1007, 1004)
