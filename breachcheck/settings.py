@@ -203,6 +203,8 @@ RATELIMIT_ENABLE = envbool("RATELIMIT_ENABLE", "True")
 # harass the number's holder, so sending is limited on several axes.
 OWNERSHIP_CODE_TTL_SECONDS = envint("OWNERSHIP_CODE_TTL_SECONDS", "600")
 OWNERSHIP_CODE_MAX_ATTEMPTS = envint("OWNERSHIP_CODE_MAX_ATTEMPTS", "5")
+# A proof lasts until the browser closes, and never longer than this.
+OWNERSHIP_PROOF_TTL_SECONDS = envint("OWNERSHIP_PROOF_TTL_SECONDS", "3600")
 RATELIMIT_SMS_PER_NUMBER = os.getenv("RATELIMIT_SMS_PER_NUMBER", "3/h")
 RATELIMIT_SMS_PER_IP = os.getenv("RATELIMIT_SMS_PER_IP", "5/h")
 RATELIMIT_SMS_PER_NETWORK = os.getenv("RATELIMIT_SMS_PER_NETWORK", "20/h")

@@ -8,6 +8,7 @@ it has proven, as keyed hashes, and only for as long as the session lasts.
 import hashlib
 import hmac
 import secrets
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -163,20 +164,28 @@ def session_pending_hash(request: HttpRequest) -> bytes | None:
 def session_mark_proven(request: HttpRequest) -> dict:
     """Move the pending number to the proven ones; returns its entry."""
     pending = request.session.pop(_PENDING)
-    proven = [p for p in request.session.get(_PROVEN, []) if p["hashes"] != pending["hashes"]]
-    request.session[_PROVEN] = [*proven, pending]
-    # A proof raises the session's privileges: give it a fresh id.
+    entry = {**pending, "at": int(time.time())}
+    others = [p for p in _proven(request) if p["hashes"] != entry["hashes"]]
+    request.session[_PROVEN] = [*others, entry]
+    # A proof raises the session's privileges: give it a fresh id, and let the
+    # cookie die with the browser.
     request.session.cycle_key()
-    return pending
+    request.session.set_expiry(0)
+    return entry
+
+
+def _proven(request: HttpRequest) -> list[dict]:
+    oldest = time.time() - settings.OWNERSHIP_PROOF_TTL_SECONDS
+    return [p for p in request.session.get(_PROVEN, []) if p.get("at", 0) > oldest]
 
 
 def session_is_proven(request: HttpRequest, phone: Phone) -> bool:
     mine = _hex_hashes(phone)
-    return any(p["hashes"] == mine for p in request.session.get(_PROVEN, []))
+    return any(p["hashes"] == mine for p in _proven(request))
 
 
 def session_last_proven(request: HttpRequest) -> dict | None:
-    proven = request.session.get(_PROVEN, [])
+    proven = _proven(request)
     return proven[-1] if proven else None
 
 

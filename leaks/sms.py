@@ -6,6 +6,7 @@ message by years. Errors carry the provider's code and a scrubbed message.
 
 import base64
 import json
+import re
 import sys
 import urllib.error
 import urllib.parse
@@ -39,11 +40,14 @@ def masked(to_e164: str) -> str:
         return "***"
 
 
-def _scrub(text: str, to_e164: str) -> str:
+# Seven or more digits, spaced or not: long enough for any phone number in any
+# form, longer than the 5-digit error codes providers use.
+_NUMBER_LIKE = re.compile(r"\+?\d(?:[\s().-]*\d){6,}")
+
+
+def _scrub(text: str) -> str:
     """Providers echo the number in error messages; keep it out of ours."""
-    for form in (to_e164, to_e164.lstrip("+")):
-        text = text.replace(form, "[number]")
-    return text
+    return _NUMBER_LIKE.sub("[number]", text)
 
 
 class ConsoleBackend:
@@ -92,7 +96,7 @@ class TwilioBackend:
             with urllib.request.urlopen(request, timeout=settings.SMS_TIMEOUT) as response:  # noqa: S310
                 answer = json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as exc:
-            raise self._error(exc, to_e164) from None
+            raise self._error(exc) from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise SmsError(f"SMS provider unreachable: {reason}") from None
@@ -102,12 +106,12 @@ class TwilioBackend:
             raise SmsError("SMS provider answered without a message sid.")
         return str(answer["sid"])
 
-    def _error(self, exc: urllib.error.HTTPError, to_e164: str) -> SmsError:
+    def _error(self, exc: urllib.error.HTTPError) -> SmsError:
         try:
             answer = json.loads(exc.read() or b"{}")
         except ValueError:
             answer = {}
-        message = _scrub(str(answer.get("message", exc.reason)), to_e164)
+        message = _scrub(str(answer.get("message", exc.reason)))
         code = answer.get("code")
         return SmsError(
             f"SMS provider refused the message (HTTP {exc.code}, code {code}): {message}", code=code

@@ -75,6 +75,15 @@ def test_the_proof_holds_for_that_number_and_that_session_only(client, breaches,
     assert "Clinic patients" not in stranger
 
 
+def test_the_proof_expires(client, breaches, sms_outbox, settings):
+    _prove(client, sms_outbox)
+    assert client.session.get_expire_at_browser_close()
+    settings.OWNERSHIP_PROOF_TTL_SECONDS = 0
+    html = client.post(reverse("bc-check"), {"phone": NUMBER}).content.decode()
+    assert "Clinic patients" not in html
+    assert client.get(reverse("bc-proof-result"))["Location"] == reverse("bc-check")
+
+
 def test_a_wrong_code_says_so_and_does_not_prove(client, breaches, sms_outbox):
     client.post(reverse("bc-proof-send"), {"phone": NUMBER})
     wrong = f"{(int(_code(sms_outbox)) + 1) % 10**6:06d}"
@@ -177,7 +186,9 @@ def test_no_plaintext_number_in_urls_logs_database_session_or_cache(
             "cache": cache_text,
         }.items():
             assert variant not in text, f"{variant} found in {where}"
-    assert "bc_proof_proven" in session_data  # the scan looked at the real session
+    # The scans looked at the real session and the rate-limit counters.
+    assert "bc_proof_proven" in session_data
+    assert ":rl:" in cache_text
 
 
 def _cache_text() -> str:
@@ -193,3 +204,12 @@ def _cache_text() -> str:
         if value is not None:
             chunks.append(value.decode("latin-1"))
     return "\n".join(chunks)
+
+
+def test_the_prove_page_asks_for_a_number_and_rejects_a_bad_one(client, sms_outbox):
+    page = client.get(reverse("bc-proof-send"))
+    assert page.status_code == 200
+    assert 'name="phone"' in page.content.decode()
+    response = client.post(reverse("bc-proof-send"), {"phone": "12345"})
+    assert response.status_code == 400
+    assert not sms_outbox.exists()
