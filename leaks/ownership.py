@@ -57,7 +57,9 @@ def sms_text(code: str) -> str:
 
 
 def send_limit_reached(*, phone: Phone, request: HttpRequest) -> str | None:
-    """Count one send on every axis, cheapest first; the name of the first limit hit."""
+    """Count one send on each axis in turn; the name of the first limit reached.
+
+    Stopping there keeps a refused request from using up the wider budgets."""
     ip = client_ip(request)
     checks = [
         ("ip", f"ip:{ip}", settings.RATELIMIT_SMS_PER_IP),
