@@ -63,11 +63,18 @@ def _result(
         "breaches": breaches,
         "totals": totals(),
         "proven": proven,
-        # Posted back (never in a URL) if the person chooses to prove the number.
-        "prove_form": None if proven else CheckForm(initial={"phone": phone.e164}),
+        # The person types the number again: the page never holds it in full.
+        "prove_form": None if proven else _prove_form(),
         "form_again": CheckForm(),
+        "require_proof": settings.RESULTS_REQUIRE_PROOF,
     }
     return render(request, "leaks/result.html", context)
+
+
+def _prove_form() -> CheckForm:
+    form = CheckForm(auto_id="prove_%s")
+    form.fields["phone"].widget.attrs.pop("autofocus", None)
+    return form
 
 
 # The number arrives in a POST body, never in a URL, so it stays out of
@@ -82,37 +89,40 @@ def check(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             phone = form.cleaned_data["phone"]
             if settings.RESULTS_REQUIRE_PROOF and not ownership.session_is_proven(request, phone):
-                return _proof_start(request, CheckForm(initial={"phone": phone.e164}), phone)
+                # No answer before proof: a hit and a miss both lead to the code page.
+                return _send_code(request, phone)
             hashes = phone_hashes(phone.e164)
             return _result(request, masked=phone.masked, hashes=hashes, phone=phone)
     status = 400 if form.is_bound else 200
-    return render(request, "leaks/check.html", {"form": form, "totals": totals()}, status=status)
+    context = {"form": form, "totals": totals(), "require_proof": settings.RESULTS_REQUIRE_PROOF}
+    return render(request, "leaks/check.html", context, status=status)
 
 
-def _proof_start(
-    request: HttpRequest, form: CheckForm, phone: Phone | None = None, status: int = 200
-) -> HttpResponse:
-    context = {"form": form, "masked": phone.masked if phone else "", "required": phone is not None}
-    return render(request, "leaks/proof_start.html", context, status=status)
+def _send_code(request: HttpRequest, phone: Phone) -> HttpResponse:
+    try:
+        ownership.ownership_code_send(phone=phone, request=request)
+    except ownership.OwnershipLimited as exc:
+        return _proof_limited(request, exc.scope)
+    except SmsError as exc:
+        logger.warning("ownership code not sent: %s", exc)
+        # A fresh form: the page does not echo the number back.
+        context = {
+            "form": CheckForm(),
+            "error": _("The text message could not be sent. Please try again later."),
+        }
+        return render(request, "leaks/proof_start.html", context, status=502)
+    ownership.session_set_pending(request, phone)
+    return redirect("bc-proof-code")
 
 
 @sensitive_post_parameters("phone")
 def proof_send(request: HttpRequest) -> HttpResponse:
-    """Text a code to the number typed (or carried over from a result page)."""
+    """Text a code to the number typed here or on a result page."""
     form = CheckForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        phone = form.cleaned_data["phone"]
-        try:
-            ownership.ownership_code_send(phone=phone, request=request)
-        except ownership.OwnershipLimited as exc:
-            return _proof_limited(request, exc.scope)
-        except SmsError as exc:
-            logger.warning("ownership code not sent: %s", exc)
-            form.add_error(None, _("The text message could not be sent. Please try again later."))
-        else:
-            ownership.session_set_pending(request, phone)
-            return redirect("bc-proof-code")
-    return _proof_start(request, form, status=400 if form.is_bound else 200)
+        return _send_code(request, form.cleaned_data["phone"])
+    status = 400 if form.is_bound else 200
+    return render(request, "leaks/proof_start.html", {"form": form}, status=status)
 
 
 @sensitive_post_parameters("code")

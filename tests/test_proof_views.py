@@ -43,6 +43,7 @@ def test_the_result_page_hides_sensitive_breaches_and_offers_the_proof(client, b
     assert "Card shop members" in html
     assert "Clinic patients" not in html
     assert f'action="{reverse("bc-proof-send")}"' in html
+    assert NUMBER not in html and "+86" + NUMBER not in html
 
 
 def test_a_miss_also_offers_the_proof(client, breaches):
@@ -89,7 +90,7 @@ def test_a_wrong_code_says_so_and_does_not_prove(client, breaches, sms_outbox):
     wrong = f"{(int(_code(sms_outbox)) + 1) % 10**6:06d}"
     response = client.post(reverse("bc-proof-code"), {"code": wrong})
     assert response.status_code == 400
-    assert "That code is not right" in response.content.decode()
+    assert "验证码不正确" in response.content.decode()
     assert client.get(reverse("bc-proof-result"))["Location"] == reverse("bc-check")
 
 
@@ -98,7 +99,7 @@ def test_a_used_up_code_asks_for_a_new_one(client, breaches, sms_outbox, setting
     client.post(reverse("bc-proof-send"), {"phone": NUMBER})
     wrong = f"{(int(_code(sms_outbox)) + 1) % 10**6:06d}"
     html = client.post(reverse("bc-proof-code"), {"code": wrong}).content.decode()
-    assert "expired or was tried too many times" in html
+    assert "此验证码已过期或尝试次数过多" in html
 
 
 def test_the_code_page_needs_a_pending_proof(client):
@@ -111,7 +112,7 @@ def test_a_sending_limit_gives_a_clear_429(client, sms_outbox, settings):
     response = client.post(reverse("bc-proof-send"), {"phone": NUMBER})
     assert response.status_code == 429
     assert response["Retry-After"] == "3600"
-    assert "Too many codes were sent to this number" in response.content.decode()
+    assert "最近向这个号码发送的验证码太多了" in response.content.decode()
 
 
 def test_code_attempts_are_limited_per_client(client, sms_outbox, settings):
@@ -126,8 +127,9 @@ def test_code_attempts_are_limited_per_client(client, sms_outbox, settings):
 def test_a_provider_failure_is_shown_and_nothing_is_pending(client, sms_stub):
     sms_stub.fail(503, code=20503, message="Service unavailable")
     response = client.post(reverse("bc-proof-send"), {"phone": NUMBER})
-    assert response.status_code == 400
-    assert "could not be sent" in response.content.decode()
+    assert response.status_code == 502
+    assert "短信发送失败" in response.content.decode()
+    assert NUMBER not in response.content.decode()
     assert client.get(reverse("bc-proof-code"))["Location"] == reverse("bc-proof-send")
 
 
@@ -144,20 +146,22 @@ def test_the_operator_switch_hides_every_result_before_proof(
     client, breaches, sms_outbox, settings
 ):
     settings.RESULTS_REQUIRE_PROOF = True
+    assert "we first text a code" in client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # A hit and a miss get the very same answer: a code is texted, then the code page.
     for number in (NUMBER, "13900139000"):
         response = client.post(reverse("bc-check"), {"phone": number})
-        html = response.content.decode()
-        assert "Card shop members" not in html
-        assert "Not found in any breach" not in html
-        assert f'action="{reverse("bc-proof-send")}"' in html
-    # Both pages look alike: a hit and a miss give the same page.
-    hit = client.post(reverse("bc-check"), {"phone": NUMBER}).content.decode()
-    miss = client.post(reverse("bc-check"), {"phone": "13900139000"}).content.decode()
-    assert len(hit) == len(miss)
-    response = _prove(client, sms_outbox)
-    assert "Card shop members" in response.content.decode()
-    after = client.post(reverse("bc-check"), {"phone": NUMBER}).content.decode()
-    assert "Clinic patients" in after
+        assert response.status_code == 302
+        assert response["Location"] == reverse("bc-proof-code")
+    assert len(sms_outbox.read_text().splitlines()) == 2
+    assert "Card shop members" not in client.get(reverse("bc-proof-code")).content.decode()
+    assert client.get(reverse("bc-proof-result"))["Location"] == reverse("bc-check")
+
+    client.post(reverse("bc-check"), {"phone": NUMBER})
+    client.post(reverse("bc-proof-code"), {"code": _code(sms_outbox)})
+    html = client.get(reverse("bc-proof-result")).content.decode()
+    assert "Card shop members" in html and "Clinic patients" in html
+    after = client.post(reverse("bc-check"), {"phone": NUMBER})
+    assert after.status_code == 200 and "Clinic patients" in after.content.decode()
 
 
 def test_no_plaintext_number_in_urls_logs_database_session_or_cache(
@@ -168,8 +172,8 @@ def test_no_plaintext_number_in_urls_logs_database_session_or_cache(
     urls.append(sent["Location"])
     checked = client.post(reverse("bc-proof-code"), {"code": _code(sms_outbox)})
     urls.append(checked["Location"])
-    client.get(checked["Location"])
-    client.post(reverse("bc-check"), {"phone": NUMBER})
+    pages = client.get(checked["Location"]).content.decode()
+    pages += client.post(reverse("bc-check"), {"phone": NUMBER}).content.decode()
 
     from django.contrib.sessions.backends.db import SessionStore
 
@@ -180,6 +184,7 @@ def test_no_plaintext_number_in_urls_logs_database_session_or_cache(
     for variant in digits_variants(NUMBER):
         for where, text in {
             "urls": " ".join(urls),
+            "pages": pages,
             "logs": log_text,
             "database": db,
             "session": session_data,
@@ -213,3 +218,9 @@ def test_the_prove_page_asks_for_a_number_and_rejects_a_bad_one(client, sms_outb
     response = client.post(reverse("bc-proof-send"), {"phone": "12345"})
     assert response.status_code == 400
     assert not sms_outbox.exists()
+
+
+def test_the_proof_pages_speak_chinese_by_default(client, sms_outbox):
+    assert "证明这个号码属于您" in client.get(reverse("bc-proof-send")).content.decode()
+    client.post(reverse("bc-proof-send"), {"phone": NUMBER})
+    assert "发送了 6 位验证码" in client.get(reverse("bc-proof-code")).content.decode()
