@@ -221,6 +221,6 @@ def test_the_prove_page_asks_for_a_number_and_rejects_a_bad_one(client, sms_outb
 
 
 def test_the_proof_pages_speak_chinese_by_default(client, sms_outbox):
-    assert "证明这个号码属于您" in client.get(reverse("bc-proof-send")).content.decode()
+    assert "证明这个号码属于你" in client.get(reverse("bc-proof-send")).content.decode()
     client.post(reverse("bc-proof-send"), {"phone": NUMBER})
     assert "发送了 6 位验证码" in client.get(reverse("bc-proof-code")).content.decode()
