@@ -167,6 +167,8 @@ def page(browser, live_server):
 def all_logs(caplog) -> pytest.LogCaptureFixture:
     """Capture every log record at DEBUG, for scanning for plaintext numbers."""
     caplog.set_level(logging.DEBUG)
+    # Django's own logger stops at INFO by default; SQL is logged at DEBUG.
+    caplog.set_level(logging.DEBUG, logger="django")
     return caplog
 
 
