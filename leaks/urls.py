@@ -11,4 +11,7 @@ urlpatterns = [
         import_views.import_progress,
         name="bc-import-progress",
     ),
+    path("prove/", views.proof_send, name="bc-proof-send"),
+    path("prove/code/", views.proof_code, name="bc-proof-code"),
+    path("prove/result/", views.proof_result, name="bc-proof-result"),
 ]

@@ -15,5 +15,5 @@ def logged(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("leaks", "0002_import_chunks")]
+    dependencies = [("leaks", "0003_import_chunks")]
     operations = [migrations.RunPython(unlogged, logged)]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leaks', '0001_initial'),
+        ('leaks', '0002_ownership_code'),
     ]
 
     operations = [
