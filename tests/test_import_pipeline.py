@@ -53,7 +53,7 @@ def test_it_counts_and_reports_the_quality_of_a_dump(breach, tmp_path):
     report = job.report
     assert report["no_phone"] == 1
     assert report["phone_values"] == 3006
-    assert report["invalid_reasons"] == {"scientific_notation": 1, "invalid": 1}
+    assert report["invalid_reasons"] == {"scientific_notation": 1, "too_short": 1}
     assert report["kinds"]["mobile"] == 3002
     assert report["kinds"]["foreign"] == 1
     assert report["kinds"]["fixed_line"] == 1

@@ -64,7 +64,7 @@ def inspect(
     if format and format not in FORMATS:
         raise DumpError(f"Unknown format {format!r}; use one of {', '.join(FORMATS)}.")
     if path.stat().st_size == 0:
-        raise DumpError("The file is empty.")
+        raise DumpError("The file is empty: it has no rows.")
     compression = sources.compression_of(path)
     if format == "xlsx" or (compression == "zip" and sources.is_xlsx_zip(path)):
         return Plan("xlsx", column_wanted=column)
@@ -90,7 +90,10 @@ def inspect(
     table = _line_table(plan, iter(head_lines), detect=True)
     sample = list(islice(table.rows, SAMPLE_ROWS))
     plan.header = table.header
-    plan.column = _column_dict(column_for(table.header, sample, column))
+    if found == "list" and not table.header and not column:
+        plan.column = _column_dict(PhoneColumn(0, "", "list"))
+    else:
+        plan.column = _column_dict(column_for(table.header, sample, column))
     plan.splittable = compression == "" and (
         encoding in text.SPLITTABLE or text.normal_encoding(encoding) in text.SPLITTABLE
     )
@@ -142,9 +145,10 @@ def _line_table(plan: Plan, lines: Iterator[str], *, detect: bool, name: str = "
     first = next(rows, None)
     if first is None:
         return Table(name, None, iter(()))
+    notes = {"list": plan.format == "list"}
     if is_header(first) and (plan.format == "csv" or not first[0][:1].isdigit()):
-        return Table(name, first, rows)
-    return Table(name, None, chain([first], rows))
+        return Table(name, first, rows, notes)
+    return Table(name, None, chain([first], rows), notes)
 
 
 def iter_values(
@@ -241,7 +245,10 @@ def _tables_values(tables: Iterator[Table], wanted: str | None, found: dict):
                 rows = chain([first], rows)
         sample = list(islice(rows, SAMPLE_ROWS))
         try:
-            column = column_for(header, sample, wanted)
+            if table.notes.get("list") and not header and not wanted:
+                column = PhoneColumn(0, "", "list")
+            else:
+                column = column_for(header, sample, wanted)
         except DumpError as exc:
             last_error = exc
             found.setdefault("skipped_tables", {})[table.name] = str(exc)
