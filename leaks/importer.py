@@ -238,6 +238,17 @@ _MERGE_SQL = """
     SELECT DISTINCT %s, phone_hash, key_version, %s FROM leaks_stagedhash WHERE job_id = %s
     ON CONFLICT DO NOTHING
 """
+# PostgreSQL: one pass over the staged rows gives both counts.
+_MERGE_COUNTING_SQL = """
+    WITH staged AS MATERIALIZED (
+        SELECT DISTINCT phone_hash, key_version FROM leaks_stagedhash WHERE job_id = %s
+    ), inserted AS (
+        INSERT INTO leaks_exposure (breach_id, phone_hash, key_version, first_job_id)
+        SELECT %s, phone_hash, key_version, %s FROM staged
+        ON CONFLICT DO NOTHING RETURNING 1
+    )
+    SELECT (SELECT COUNT(*) FROM inserted), (SELECT COUNT(*) FROM staged)
+"""
 _DISTINCT_SQL = """
     SELECT COUNT(*) FROM (
         SELECT DISTINCT phone_hash, key_version FROM leaks_stagedhash WHERE job_id = %s
@@ -285,10 +296,14 @@ def _staging_lost(job: ImportJob, tally: Tally) -> bool:
 def _merge(job: ImportJob, tally: Tally, chunk_count: int) -> None:
     breach = Breach.objects.select_for_update().get(pk=job.breach_id)
     with connection.cursor() as cursor:
-        cursor.execute(_MERGE_SQL, [breach.pk, job.pk, job.pk])
-        new = cursor.rowcount
-        cursor.execute(_DISTINCT_SQL, [job.pk])
-        distinct = cursor.fetchone()[0]
+        if connection.vendor == "postgresql":
+            cursor.execute(_MERGE_COUNTING_SQL, [job.pk, breach.pk, job.pk])
+            new, distinct = cursor.fetchone()
+        else:
+            cursor.execute(_MERGE_SQL, [breach.pk, job.pk, job.pk])
+            new = cursor.rowcount
+            cursor.execute(_DISTINCT_SQL, [job.pk])
+            distinct = cursor.fetchone()[0]
     StagedHash.objects.filter(job=job).delete()
     breach.pwn_count = Exposure.objects.filter(breach=breach).count()
     breach.save(update_fields=["pwn_count"])

@@ -3,7 +3,7 @@
 import csv
 from collections.abc import Iterator
 
-from leaks.readers.base import DumpError
+from leaks.readers.base import DumpError, max_line
 
 DELIMITERS = ",\t;|"
 
@@ -26,6 +26,8 @@ def sniff_delimiter(lines: list[str]) -> str | None:
 
 
 def csv_rows(lines: Iterator[str], delimiter: str) -> Iterator[list[str]]:
+    # A field may be as long as a line may be (the csv module stops at 128 KB).
+    csv.field_size_limit(max(max_line(), 131072))
     reader = csv.reader(lines, delimiter=delimiter)
     try:
         for row in reader:
