@@ -161,7 +161,14 @@ def end_to_end(path: Path, workers: int) -> tuple[float, float, dict]:
             proc.wait(timeout=30)
     if job.status != ImportJob.Status.DONE:
         raise RuntimeError(f"import failed: {job.error}")
-    return job.rows / seconds, peak, job.summary()
+    # Where the time went: chunks staged in parallel, then one serial merge.
+    staged_at = max(job.chunks.values_list("heartbeat", flat=True))
+    phases = {
+        "chunks": job.chunks.count(),
+        "staging_s": round((staged_at - job.started_at).total_seconds(), 1),
+        "merge_s": round((job.finished_at - staged_at).total_seconds(), 1),
+    }
+    return job.rows / seconds, peak, {**job.summary(), **phases}
 
 
 def main() -> None:
