@@ -212,7 +212,8 @@ def main() -> None:
             print(
                 f"import    {count} worker{'s' if count > 1 else ' '}: "
                 f"{rate_e2e:>10,.0f} rows/s   peak worker RSS {peak:.0f} MB   "
-                f"({rate_e2e / rate:.0%} of baseline)"
+                f"({rate_e2e / rate:.0%} of baseline)   "
+                f"staging {summary['staging_s']}s + merge {summary['merge_s']}s"
             )
         print(f"last import: {summary}")
 
