@@ -16,10 +16,17 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $@
 	chmod 600 $@
 
-run: $(STAMP) .data/pepper
+# The key that encrypts subscribers' contacts (a Fernet key: 32 random bytes, base64).
+.data/alerts-key:
+	mkdir -p .data
+	$(PYTHON) -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())" > $@
+	chmod 600 $@
+
+run: $(STAMP) .data/pepper .data/alerts-key
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
-	$(VENV)/bin/celery -A breachcheck worker --pool=solo --loglevel=INFO & \
+	$(VENV)/bin/celery -A breachcheck worker --pool=solo --loglevel=INFO --beat \
+	  --schedule .data/celerybeat-schedule & \
 	  trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	  $(PY) manage.py runserver 127.0.0.1:8000
 

@@ -9,6 +9,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET
 from django_ratelimit.decorators import ratelimit
 
+from alerts.forms import SubscribeForm
 from leaks import data_classes, ownership
 from leaks.forms import CheckForm, CodeForm
 from leaks.hashing import phone_hashes
@@ -66,6 +67,7 @@ def _result(
         # The person types the number again: the page never holds it in full.
         "prove_form": None if proven else _prove_form(),
         "form_again": CheckForm(),
+        "alerts_form": SubscribeForm(),
         "require_proof": settings.RESULTS_REQUIRE_PROOF,
     }
     return render(request, "leaks/result.html", context)
