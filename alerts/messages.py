@@ -28,7 +28,8 @@ def email_message(
 def alert_context(*, breach, subscription, contact: dict, links: dict) -> dict:
     return {
         "breach": breach,
-        "classes": [data_classes.label(key) for key in breach.data_classes],
+        # Lazy labels: they are translated when the message renders in its language.
+        "classes": [data_classes.DATA_CLASSES.get(key, key) for key in breach.data_classes],
         "number": contact["number"],
         "named": not breach.is_sensitive or subscription.names_sensitive_breaches,
         "site_url": settings.SITE_URL,

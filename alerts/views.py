@@ -1,6 +1,5 @@
 import logging
 import smtplib
-import time
 
 from django.conf import settings
 from django.contrib import messages
@@ -290,11 +289,9 @@ def mine(request: HttpRequest) -> HttpResponse:
     if visible is None:
         return render(request, "alerts/mine.html", {"no_access": True})
     if request.method == "POST":
-        chosen = (
-            visible
-            if "delete_all" in request.POST
-            else visible.filter(pk=request.POST.get("delete") or 0)
-        )
+        chosen = visible
+        if "delete_all" not in request.POST:
+            chosen = visible.filter(pk=_int_or_zero(request.POST.get("delete")))
         for subscription in chosen:
             services.subscription_delete(subscription=subscription)
         messages.success(request, _("Deleted. We no longer keep that contact."))
@@ -302,4 +299,8 @@ def mine(request: HttpRequest) -> HttpResponse:
     items = [
         (subscription, services.subscription_contact(subscription)) for subscription in visible
     ]
-    return render(request, "alerts/mine.html", {"items": items, "seen_at": int(time.time())})
+    return render(request, "alerts/mine.html", {"items": items})
+
+
+def _int_or_zero(value: str | None) -> int:
+    return int(value) if value and value.isdigit() else 0
