@@ -205,12 +205,19 @@ def deliveries_send_due(*, limit: int) -> SendReport:
 
 
 def seconds_until_next_due() -> int | None:
-    """When the send task should run again: now if alerts are due, later for retries."""
+    """When the send task should run again: now if alerts are due, later for retries
+    and for claims a dead worker may hold; None when nothing is left to send."""
     if AlertDelivery.objects.filter(deliveries_due()).exists():
         return 0
-    soonest = AlertDelivery.objects.filter(status=AlertDelivery.Status.PENDING).aggregate(
-        at=Min("next_attempt_at")
-    )["at"]
+    times = AlertDelivery.objects.aggregate(
+        retry=Min("next_attempt_at", filter=Q(status=AlertDelivery.Status.PENDING)),
+        claim=Min("claimed_at", filter=Q(status=AlertDelivery.Status.SENDING)),
+    )
+    lease = timedelta(seconds=settings.ALERTS_SENDING_LEASE_SECONDS)
+    soonest = min(
+        [at for at in (times["retry"], times["claim"] and times["claim"] + lease) if at],
+        default=None,
+    )
     if soonest is None:
         return None
     return max(int((soonest - timezone.now()).total_seconds()) + 1, 1)

@@ -30,8 +30,11 @@ def alerts_send() -> None:
         delay = 0
     elif report.throttled:
         delay = min(report.throttled.values())
-    else:
+    elif handled:
+        # Retries that failed here come due later; a run with nothing to do ends the chain.
         delay = sending.seconds_until_next_due()
+    else:
+        return
     # Retries further away than the sweep are left to the sweep.
     if delay is not None and delay <= settings.ALERTS_SWEEP_SECONDS:
         alerts_send.apply_async(countdown=delay)
@@ -43,8 +46,9 @@ def alerts_sweep() -> None:
     services.subscriptions_expire_unconfirmed()
     for job_id in services.jobs_without_alert_scan().values_list("pk", flat=True):
         alerts_match.delay(job_id)
-    if sending.seconds_until_next_due() == 0:
-        alerts_send.delay()
+    delay = sending.seconds_until_next_due()
+    if delay is not None and delay <= settings.ALERTS_SWEEP_SECONDS:
+        alerts_send.apply_async(countdown=delay)
 
 
 @worker_ready.connect

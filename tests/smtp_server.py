@@ -29,6 +29,7 @@ class Received:
 class SmtpServer:
     messages: list[Received] = field(default_factory=list)
     fail_reply: str | None = None
+    fail_count: int = 1_000_000  # how many recipients get fail_reply before it stops
     hold_address: str | None = None
     held: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
@@ -46,7 +47,8 @@ class SmtpServer:
                 if server.hold_address == address:
                     server.held.set()
                     await asyncio.get_running_loop().run_in_executor(None, server.release.wait)
-                if server.fail_reply:
+                if server.fail_reply and server.fail_count > 0:
+                    server.fail_count -= 1
                     return server.fail_reply
                 envelope.rcpt_tos.append(address)
                 return "250 OK"
