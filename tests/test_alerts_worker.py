@@ -100,8 +100,10 @@ def test_a_subscriber_gets_the_alert_of_an_import_run_by_the_worker(
     alert = smtp_server.messages[1]
     assert alert.rcpt_tos == ["li@example.com"]
     assert "worker-shop" in alert.message["Subject"]
-    assert alert.message["List-Unsubscribe"].strip().startswith(
-        f"<{worker_env['SITE_URL']}/alerts/unsubscribe/"
+    assert (
+        alert.message["List-Unsubscribe"]
+        .strip()
+        .startswith(f"<{worker_env['SITE_URL']}/alerts/unsubscribe/")
     )
     assert sms_stub.requests[1].form["To"] == E164 and "worker-shop" in sms_stub.bodies[1]
     assert set(AlertDelivery.objects.values_list("status", flat=True)) == {"sent"}
