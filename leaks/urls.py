@@ -1,7 +1,9 @@
 from django.urls import path
 
-from leaks import views
+from leaks import catalogue_views, views
 
 urlpatterns = [
     path("", views.check, name="bc-check"),
+    path("breaches/", catalogue_views.breach_list, name="bc-breaches"),
+    path("breaches/<slug:slug>/", catalogue_views.breach_detail, name="bc-breach"),
 ]

@@ -4,9 +4,11 @@ from django.shortcuts import render
 from django.views.decorators.debug import sensitive_post_parameters
 from django_ratelimit.decorators import ratelimit
 
-from leaks import data_classes
+from leaks import catalogue, data_classes
 from leaks.forms import CheckForm
 from leaks.lookups import breaches_for_phone, totals
+
+LATEST = 5
 
 
 def _check_rate(group: str, request: HttpRequest) -> str:
@@ -42,4 +44,5 @@ def check(request: HttpRequest) -> HttpResponse:
             }
             return render(request, "leaks/result.html", context)
     status = 400 if form.is_bound else 200
-    return render(request, "leaks/check.html", {"form": form, "totals": totals()}, status=status)
+    context = {"form": form, "totals": totals(), "latest": catalogue.breaches_listed()[:LATEST]}
+    return render(request, "leaks/check.html", context, status=status)
