@@ -3,7 +3,7 @@
 import datetime
 
 from ninja import Field, Schema
-from pydantic import AliasChoices
+from pydantic import AliasChoices, ConfigDict
 
 from leaks.phones import MAX_INPUT_LENGTH
 
@@ -42,6 +42,9 @@ class DataClassOut(Schema):
 
 
 class LookupIn(Schema):
+    # JSON has real booleans: 0 or "yes" is a mistake to report, not to guess at.
+    model_config = ConfigDict(strict=True)
+
     number: str = Field(
         min_length=1,
         max_length=MAX_INPUT_LENGTH * 2,
