@@ -2,12 +2,13 @@
 
 import datetime
 
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition
-from ninja import NinjaAPI, Query, Schema
+from ninja import Field, NinjaAPI, Query, Schema
 from ninja.decorators import decorate_view
 
 from api.auth import ApiKeyAuth
@@ -41,6 +42,19 @@ install_error_handlers(api)
 
 CATALOGUE_ERRORS = {304: None, 400: ErrorOut}
 CACHE_SECONDS = 300
+CACHE_HEADERS = {
+    "openapi_extra": {
+        "responses": {
+            200: {
+                "headers": {
+                    "ETag": {"schema": {"type": "string"}},
+                    "Last-Modified": {"schema": {"type": "string"}},
+                    "Cache-Control": {"schema": {"type": "string"}},
+                }
+            }
+        }
+    }
+}
 
 
 def _version(request: HttpRequest) -> catalogue.CatalogueVersion:
@@ -65,14 +79,15 @@ cacheable = decorate_view(
 
 
 class BreachFilters(Schema):
-    domain: str = ""
-    include_unverified: bool = True
+    domain: str = Field("", description="Only breaches of this domain (any case).")
+    include_unverified: bool = Field(True, description="Include breaches not verified yet.")
 
 
 @api.get(
     "/breaches",
     response={200: list[BreachOut], **CATALOGUE_ERRORS},
     operation_id="list_breaches",
+    **CACHE_HEADERS,
     summary="List breaches",
     description="Every breach the site lists (not retired), sensitive ones included, "
     "newest added first. Filter by domain; leave out unverified ones if you like.",
@@ -88,6 +103,7 @@ def list_breaches(request: HttpRequest, filters: Query[BreachFilters]):
     "/breaches/{name}",
     response={200: BreachOut, 404: ErrorOut, **CATALOGUE_ERRORS},
     operation_id="get_breach",
+    **CACHE_HEADERS,
     summary="Get one breach",
     description="One breach by its name (slug). Retired breaches are not found.",
 )
@@ -103,6 +119,7 @@ def get_breach(request: HttpRequest, name: str):
     "/dataclasses",
     response={200: list[DataClassOut], **CATALOGUE_ERRORS},
     operation_id="list_data_classes",
+    **CACHE_HEADERS,
     summary="List data classes",
     description="The kinds of data a breach can expose, with names in the request's "
     "language (Accept-Language).",
@@ -116,6 +133,7 @@ def list_data_classes(request: HttpRequest):
     "/latestbreach",
     response={200: BreachOut, 404: ErrorOut, **CATALOGUE_ERRORS},
     operation_id="latest_breach",
+    **CACHE_HEADERS,
     summary="Get the latest breach",
     description="The breach added most recently.",
 )
@@ -134,7 +152,7 @@ def latest_breach(request: HttpRequest):
     operation_id="lookup_number",
     openapi_extra={
         "responses": {
-            "429": {
+            429: {
                 "headers": {
                     "Retry-After": {
                         "description": "Seconds until the key may look up again.",
@@ -154,7 +172,8 @@ def lookup_number(request: HttpRequest, payload: LookupIn):
         phone = normalize(payload.number, payload.region)
     except InvalidPhone as exc:
         raise ApiError(400, "invalid_number", exc.message, reason=exc.reason) from None
-    breaches = breaches_for_phone(phone)
+    # Undated breaches last, on every database (PostgreSQL sorts NULL first by default).
+    breaches = breaches_for_phone(phone).order_by(F("breach_date").desc(nulls_last=True), "title")
     if not payload.include_unverified:
         breaches = breaches.filter(is_verified=True)
     # Built as model instances so the union resolves to the exact type.

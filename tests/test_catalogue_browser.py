@@ -48,3 +48,14 @@ def test_a_visitor_browses_the_catalogue_and_opens_a_breach(page, live_server, b
     assert page.locator(".bars li").count() >= 2
     page.screenshot(path=str(tmp_path / "breach.png"), full_page=True)
     assert [url for url in failed if not url.endswith("/favicon.ico")] == []
+
+
+def test_the_api_docs_page_works_offline(page, live_server, tmp_path):
+    failed: list[str] = []
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    page.goto(live_server.url + "/api/v1/docs")
+    assert page.locator("section.op").count() == 5
+    assert page.locator("#lookup_number").get_by_text("X-Api-Key").count() >= 1
+    page.screenshot(path=str(tmp_path / "docs.png"), full_page=True)
+    assert [url for url in failed if not url.endswith("/favicon.ico")] == []
