@@ -13,7 +13,7 @@ class CheckForm(forms.Form):
                 "type": "tel",
                 "inputmode": "tel",
                 "autocomplete": "tel",
-                "placeholder": "138 0013 8000",
+                "placeholder": "139 1234 5678",
                 "autofocus": True,
             }
         ),
