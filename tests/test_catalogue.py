@@ -139,3 +139,12 @@ def test_home_page_shows_totals_and_latest_breaches(client, breaches):
     latest = html.split("Latest breaches", 1)[1]
     assert latest.index("Small Forum") < latest.index("Big Shop")
     assert "Gone Site" not in latest
+
+
+def test_the_catalogue_speaks_chinese_by_default(client, breaches):
+    listing = client.get("/breaches/").content.decode()
+    assert "已收录的泄露事件" in listing
+    assert "敏感" in listing
+    detail = client.get("/breaches/big-shop/").content.decode()
+    assert "虚拟运营商号码" in detail
+    assert "号码归属地" in detail
