@@ -1,5 +1,6 @@
 """Breaches made through the real import pipeline, for catalogue and API tests."""
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -19,5 +20,6 @@ def breach_with_numbers(slug: str, numbers: list[str], **fields) -> Breach:
             breach=breach, file_path=str(dump), source_name=dump.name, delete_file=True
         )
         import_run(job)
+        shutil.rmtree(folder, ignore_errors=True)
         breach.refresh_from_db()
     return breach
