@@ -202,6 +202,30 @@ RATELIMIT_ENABLE = envbool("RATELIMIT_ENABLE", "True")
 # Lookups per API key, unless the key sets its own.
 API_KEY_DEFAULT_RATE = os.getenv("API_KEY_DEFAULT_RATE", "60/m")
 
+# Proof of ownership: a code sent by SMS. Every text costs money and can
+# harass the number's holder, so sending is limited on several axes.
+OWNERSHIP_CODE_TTL_SECONDS = envint("OWNERSHIP_CODE_TTL_SECONDS", "600")
+OWNERSHIP_CODE_MAX_ATTEMPTS = envint("OWNERSHIP_CODE_MAX_ATTEMPTS", "5")
+# A proof lasts until the browser closes, and never longer than this.
+OWNERSHIP_PROOF_TTL_SECONDS = envint("OWNERSHIP_PROOF_TTL_SECONDS", "3600")
+RATELIMIT_SMS_PER_NUMBER = os.getenv("RATELIMIT_SMS_PER_NUMBER", "3/h")
+RATELIMIT_SMS_PER_IP = os.getenv("RATELIMIT_SMS_PER_IP", "5/h")
+RATELIMIT_SMS_PER_NETWORK = os.getenv("RATELIMIT_SMS_PER_NETWORK", "20/h")
+RATELIMIT_SMS_GLOBAL = os.getenv("RATELIMIT_SMS_GLOBAL", "500/h")
+RATELIMIT_CODE_PER_IP = os.getenv("RATELIMIT_CODE_PER_IP", "30/h")
+# Operator switch: show no result at all (hit or miss) before the number is proven.
+RESULTS_REQUIRE_PROOF = envbool("RESULTS_REQUIRE_PROOF", "False")
+
+# SMS: leaks.sms.ConsoleBackend (prints), FileBackend (tests) or TwilioBackend.
+SMS_BACKEND = os.getenv("SMS_BACKEND", "leaks.sms.ConsoleBackend")
+SMS_SENDER_NAME = os.getenv("SMS_SENDER_NAME", "breachcheck")
+SMS_FROM = os.getenv("SMS_FROM", "")
+SMS_API_BASE_URL = os.getenv("SMS_API_BASE_URL", "https://api.twilio.com")
+SMS_ACCOUNT_SID = os.getenv("SMS_ACCOUNT_SID", "")
+SMS_AUTH_TOKEN = envsecret("SMS_AUTH_TOKEN")
+SMS_TIMEOUT = envint("SMS_TIMEOUT", "10")
+SMS_FILE_PATH = Path(os.getenv("SMS_FILE_PATH", DATA_DIR / "sms-outbox.jsonl"))
+
 # Imports.
 IMPORT_BATCH_SIZE = envint("IMPORT_BATCH_SIZE", "5000")
 

@@ -76,6 +76,12 @@ def test_plain_lists_with_comments_and_blank_lines(tmp_path):
     assert job.report["column"]["by"] == "list"
 
 
+def test_a_one_column_file_with_a_header(tmp_path):
+    job = import_run(make_job(tmp_path, "手机号码\r\n13800138000\r\n13900139000\r\n"))
+    assert (job.rows, job.valid, job.invalid) == (2, 2, 0)
+    assert job.report["column"]["by"] == "header"
+
+
 def test_headerless_csv_finds_the_phone_column_by_content(tmp_path):
     rows = [f"{1000 + i},user{i},1390013{i:04d},{123456 + i}" for i in range(30)]
     job = import_run(make_job(tmp_path, "\n".join(rows) + "\n", "noheader.csv"))
