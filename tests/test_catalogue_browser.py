@@ -37,6 +37,7 @@ def test_a_visitor_browses_the_catalogue_and_opens_a_breach(page, live_server, b
     page.locator(".sort a").click()
     page.wait_for_url("**/breaches/?sort=size")
     assert page.locator(".catalogue .entry h2").all_inner_texts() == ["Big Shop", "Small Forum"]
+    page.screenshot(path=str(tmp_path / "catalogue.png"), full_page=True)
 
     page.get_by_role("link", name="Big Shop").click()
     page.wait_for_url("**/breaches/big-shop/")
