@@ -51,12 +51,18 @@ class ApiError(Exception):
 
 
 def error_response(
-    api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str, **extra
+    api: NinjaAPI,
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: str,
+    *,
+    reason: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> HttpResponse:
-    headers = extra.pop("headers", {})
-    body = {"error": code, "message": str(message), "reason": extra.get("reason")}
+    body = {"error": code, "message": str(message), "reason": reason}
     response = api.create_response(request, body, status=status)
-    for name, value in headers.items():
+    for name, value in (headers or {}).items():
         response[name] = value
     return response
 
@@ -80,9 +86,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # ninja's own errors (an unreadable body, for one), in our shape.
         code = CODES_BY_STATUS.get(exc.status_code, "invalid_request")
-        if code == "invalid_api_key":
-            return error_response(api, request, 401, code, _("The API key is wrong or revoked."))
         return error_response(api, request, exc.status_code, code, str(exc))
 
     @api.exception_handler(Http404)

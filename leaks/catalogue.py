@@ -14,6 +14,7 @@ from django.db.models import Count, Max, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from leaks.models import Breach, ImportJob
+from leaks.phones import REASONS
 
 SORTS = {
     "added": ("-added_date", "title"),
@@ -129,12 +130,9 @@ class Quality:
     def region_bars(self) -> list[Bar]:
         shown = {name: n for name, n in self.regions.items() if n >= MIN_REGION_COUNT}
         other = sum(self.regions.values()) - sum(shown.values())
-        result = bars(shown | ({str(_("Other")): other} if other else {}))
-        return result
+        return bars(shown | ({str(_("Other")): other} if other else {}))
 
     def reason_bars(self) -> list[Bar]:
-        from leaks.phones import REASONS
-
         return bars(dict(self.invalid_reasons), REASONS)
 
 
