@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "leaks",
+    "api",
     "alerts",
 ]
 
@@ -199,6 +200,8 @@ BREACHCHECK_OLD_PEPPERS = envsecret("BREACHCHECK_OLD_PEPPERS")
 # Rate limits (django-ratelimit syntax).
 RATELIMIT_CHECK_PER_IP = os.getenv("RATELIMIT_CHECK_PER_IP", "20/h")
 RATELIMIT_ENABLE = envbool("RATELIMIT_ENABLE", "True")
+# Lookups per API key, unless the key sets its own.
+API_KEY_DEFAULT_RATE = os.getenv("API_KEY_DEFAULT_RATE", "60/m")
 
 # Proof of ownership: a code sent by SMS. Every text costs money and can
 # harass the number's holder, so sending is limited on several axes.

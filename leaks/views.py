@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from django_ratelimit.decorators import ratelimit
 
 from alerts.forms import SubscribeForm
-from leaks import data_classes, ownership
+from leaks import catalogue, data_classes, ownership
 from leaks.forms import CheckForm, CodeForm
 from leaks.hashing import phone_hashes
 from leaks.lookups import breaches_for_hashes, totals
@@ -31,6 +31,8 @@ LIMIT_MESSAGES = {
     ),
     "attempts": _("Too many codes were tried from your connection. Please try again in an hour."),
 }
+
+LATEST = 5
 
 
 def _check_rate(group: str, request: HttpRequest) -> str:
@@ -96,7 +98,12 @@ def check(request: HttpRequest) -> HttpResponse:
             hashes = phone_hashes(phone.e164)
             return _result(request, masked=phone.masked, hashes=hashes, phone=phone)
     status = 400 if form.is_bound else 200
-    context = {"form": form, "totals": totals(), "require_proof": settings.RESULTS_REQUIRE_PROOF}
+    context = {
+        "form": form,
+        "totals": totals(),
+        "require_proof": settings.RESULTS_REQUIRE_PROOF,
+        "latest": catalogue.breaches_listed()[:LATEST],
+    }
     return render(request, "leaks/check.html", context, status=status)
 
 
