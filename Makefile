@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test worker lint format bench bench-api messages clean
+.PHONY: run test worker lint format bench bench-api bench-alerts messages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,9 @@ format: $(STAMP)
 # API timings on a throw-away test database (PostgreSQL too when DATABASE_URL is set).
 bench-api: $(STAMP)
 	$(PY) bench/api_lookup.py --numbers 200000 --breaches 20 --lookups 300
+
+bench-alerts: $(STAMP)
+	$(PY) bench/alerts_send.py --exposures 100000 --subscriptions 10000 --emails 200
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l zh_Hans --no-obsolete -i .venv -i tests
