@@ -64,6 +64,13 @@ def delivery_claim_next(*, skip_channels: set[str]) -> AlertDelivery | None:
         if not candidates:
             return None
         for pk, status, attempts in candidates:
+            if status == AlertDelivery.Status.SENDING and attempts >= settings.ALERTS_MAX_ATTEMPTS:
+                # Lost with its worker on every attempt: stop and show it to the admin.
+                AlertDelivery.objects.filter(pk=pk, status=status, attempts=attempts).update(
+                    status=AlertDelivery.Status.FAILED,
+                    last_error="The worker was lost while sending, on every attempt.",
+                )
+                continue
             # Compare-and-swap: only one worker moves the row from what it saw.
             claimed = AlertDelivery.objects.filter(pk=pk, status=status, attempts=attempts).update(
                 status=AlertDelivery.Status.SENDING,
@@ -84,7 +91,11 @@ def throttle_take(channel: str) -> int:
     window = int(time.time() // period)
     key = f"alerts-throttle:{channel}:{window}"
     cache.add(key, 0, timeout=period + 5)
-    if cache.incr(key) <= int(count):
+    try:
+        used = cache.incr(key)
+    except ValueError:  # the window expired between add() and incr()
+        cache.set(key, used := 1, timeout=period + 5)
+    if used <= int(count):
         return 0
     return max(int((window + 1) * period - time.time()) + 1, 1)
 
@@ -126,6 +137,12 @@ def delivery_send(*, delivery: AlertDelivery, email_connection=None) -> bool:
             text = messages.alert_sms(context=context, language=subscription.language)
             provider_id = send_sms(contact["to"], text)
     except (SmsError, smtplib.SMTPException, OSError) as exc:
+        _record_failure(delivery, describe(exc))
+        return False
+    except Exception as exc:
+        # A bug or a lost key: retry later like any failure, visible in the admin,
+        # rather than leave the claim to expire and fail the same way forever.
+        log.exception("alert %s could not be sent", delivery.pk)
         _record_failure(delivery, describe(exc))
         return False
     AlertDelivery.objects.filter(pk=delivery.pk, status=AlertDelivery.Status.SENDING).update(

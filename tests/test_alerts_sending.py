@@ -232,3 +232,27 @@ def test_the_alert_flow_keeps_numbers_and_contacts_out_of_storage_and_logs(
     text = database_text() + all_logs.text
     for secret in ["ming.li", *digits_variants(NUMBER)]:
         assert secret not in text
+
+
+def test_a_send_lost_with_its_worker_every_time_ends_as_failed(
+    tmp_path, shop, smtp_server, settings
+):
+    settings.ALERTS_MAX_ATTEMPTS = 2
+    settings.ALERTS_SENDING_LEASE_SECONDS = 60
+    _pending(tmp_path, shop, ["a@example.com"])
+    long_ago = timezone.now() - timezone.timedelta(seconds=61)
+    AlertDelivery.objects.update(status="sending", attempts=2, claimed_at=long_ago)
+    assert sending.deliveries_send_due(limit=10).sent == 0
+    delivery = AlertDelivery.objects.get()
+    assert delivery.status == "failed" and "lost" in delivery.last_error
+    assert smtp_server.messages == []
+
+
+def test_an_unexpected_error_is_recorded_and_retried(tmp_path, shop, smtp_server, settings):
+    _pending(tmp_path, shop, ["a@example.com"])
+    settings.ALERTS_FERNET_KEY = "bm90LXRoZS1rZXktdGhhdC1lbmNyeXB0ZWQtaXQtLS0="  # the key was lost
+    report = sending.deliveries_send_due(limit=10)
+    assert report.retrying == 1
+    delivery = AlertDelivery.objects.get()
+    assert delivery.status == "pending" and "ImproperlyConfigured" in delivery.last_error
+    assert smtp_server.messages == []
