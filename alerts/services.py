@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from alerts import crypto, messages, tokens
@@ -126,8 +126,14 @@ def deliveries_create_for_job(*, job: ImportJob) -> int:
     breach = job.breach
     if job.status != ImportJob.Status.DONE or breach.is_retired:
         return 0
-    new_here = Exposure.objects.filter(
-        first_job=job, phone_hash=OuterRef("phone_hash"), key_version=OuterRef("key_version")
+    # Probe the exposures' unique (phone_hash, key_version, breach) index once per
+    # subscription. "+ 0" keeps the planner off the first_job index, which would
+    # scan every exposure of the import for each subscription.
+    new_here = Exposure.objects.annotate(job_plus_0=F("first_job_id") + 0).filter(
+        breach_id=job.breach_id,
+        phone_hash=OuterRef("phone_hash"),
+        key_version=OuterRef("key_version"),
+        job_plus_0=job.pk,
     )
     # Someone who subscribed after the import finished sees the breach on the
     # result page; alerts are for what came after them.
