@@ -256,3 +256,28 @@ def test_an_unexpected_error_is_recorded_and_retried(tmp_path, shop, smtp_server
     delivery = AlertDelivery.objects.get()
     assert delivery.status == "pending" and "ImproperlyConfigured" in delivery.last_error
     assert smtp_server.messages == []
+
+
+def test_the_alert_task_is_published_with_the_job_id_only(
+    tmp_path, shop, django_capture_on_commit_callbacks
+):
+    from celery.signals import before_task_publish
+
+    from tests.conftest import _purge_queue
+
+    published = []
+
+    def record(sender=None, body=None, **kwargs):
+        published.append((sender, body))
+
+    subscribe(NUMBER, email="ming@example.com")
+    before_task_publish.connect(record)
+    try:
+        job = _import(tmp_path, shop, [NUMBER], django_capture_on_commit_callbacks)
+    finally:
+        before_task_publish.disconnect(record)
+        _purge_queue()
+    assert [(name, list(body[0])) for name, body in published] == [
+        ("alerts.tasks.alerts_match", [job.pk])
+    ]
+    assert "ming" not in repr(published) and "8000" not in repr(published)
