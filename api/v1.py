@@ -2,7 +2,6 @@
 
 import datetime
 
-from django.db.models import F
 from django.http import HttpRequest
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -173,7 +172,7 @@ def lookup_number(request: HttpRequest, payload: LookupIn):
     except InvalidPhone as exc:
         raise ApiError(400, "invalid_number", exc.message, reason=exc.reason) from None
     # Undated breaches last, on every database (PostgreSQL sorts NULL first by default).
-    breaches = breaches_for_phone(phone).order_by(F("breach_date").desc(nulls_last=True), "title")
+    breaches = breaches_for_phone(phone)
     if not payload.include_unverified:
         breaches = breaches.filter(is_verified=True)
     # Built as model instances so the union resolves to the exact type.
