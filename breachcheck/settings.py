@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "leaks",
+    "api",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -198,6 +200,8 @@ BREACHCHECK_OLD_PEPPERS = envsecret("BREACHCHECK_OLD_PEPPERS")
 # Rate limits (django-ratelimit syntax).
 RATELIMIT_CHECK_PER_IP = os.getenv("RATELIMIT_CHECK_PER_IP", "20/h")
 RATELIMIT_ENABLE = envbool("RATELIMIT_ENABLE", "True")
+# Lookups per API key, unless the key sets its own.
+API_KEY_DEFAULT_RATE = os.getenv("API_KEY_DEFAULT_RATE", "60/m")
 
 # Proof of ownership: a code sent by SMS. Every text costs money and can
 # harass the number's holder, so sending is limited on several axes.
@@ -225,6 +229,52 @@ SMS_FILE_PATH = Path(os.getenv("SMS_FILE_PATH", DATA_DIR / "sms-outbox.jsonl"))
 
 # Imports.
 IMPORT_BATCH_SIZE = envint("IMPORT_BATCH_SIZE", "20000")
+
+# The site's public address, for links in emails and texts sent by workers.
+SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Email: SMTP when EMAIL_HOST is set, else printed to the console (embedded default).
+EMAIL_HOST = os.getenv("EMAIL_HOST", "")
+EMAIL_BACKEND = os.getenv(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = envint("EMAIL_PORT", "587")
+EMAIL_HOST_USER = os.getenv("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "True" if EMAIL_HOST_USER else "False")
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", "False")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", "20")
+DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "breachcheck <alerts@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Alerts. Subscribers' contacts are encrypted with Fernet under this key
+# ("new,old" keeps old rows readable); the embedded default keeps it in a
+# git-ignored file that `make run` creates, like the pepper.
+ALERTS_FERNET_KEY = envsecret("ALERTS_FERNET_KEY")
+ALERTS_FERNET_KEY_DEFAULT_FILE = DATA_DIR / "alerts-key"
+ALERTS_CONFIRM_MAX_AGE = envint("ALERTS_CONFIRM_MAX_AGE", str(2 * 24 * 3600))
+ALERTS_MANAGE_LINK_MAX_AGE = envint("ALERTS_MANAGE_LINK_MAX_AGE", str(90 * 24 * 3600))
+RATELIMIT_SUBSCRIBE_PER_IP = os.getenv("RATELIMIT_SUBSCRIBE_PER_IP", "10/h")
+RATELIMIT_SUBSCRIBE_PER_NETWORK = os.getenv("RATELIMIT_SUBSCRIBE_PER_NETWORK", "30/h")
+RATELIMIT_CONFIRM_EMAIL_PER_ADDRESS = os.getenv("RATELIMIT_CONFIRM_EMAIL_PER_ADDRESS", "3/h")
+RATELIMIT_CONFIRM_EMAIL_GLOBAL = os.getenv("RATELIMIT_CONFIRM_EMAIL_GLOBAL", "500/h")
+# Sending: each run of the send task claims at most a batch; the rates cap what
+# all workers together send per channel (django-ratelimit syntax).
+ALERTS_BATCH_SIZE = envint("ALERTS_BATCH_SIZE", "50")
+ALERTS_EMAIL_RATE = os.getenv("ALERTS_EMAIL_RATE", "120/m")
+ALERTS_SMS_RATE = os.getenv("ALERTS_SMS_RATE", "30/m")
+ALERTS_MAX_ATTEMPTS = envint("ALERTS_MAX_ATTEMPTS", "8")
+ALERTS_RETRY_BACKOFF_SECONDS = envint("ALERTS_RETRY_BACKOFF_SECONDS", "60")
+ALERTS_RETRY_BACKOFF_MAX_SECONDS = envint("ALERTS_RETRY_BACKOFF_MAX_SECONDS", "21600")
+# A claimed send not finished by then is taken as lost with its worker and sent again.
+ALERTS_SENDING_LEASE_SECONDS = envint("ALERTS_SENDING_LEASE_SECONDS", "600")
+ALERTS_SWEEP_SECONDS = envint("ALERTS_SWEEP_SECONDS", "300")
+CELERY_BEAT_SCHEDULE = {
+    "alerts-sweep": {"task": "alerts.tasks.alerts_sweep", "schedule": ALERTS_SWEEP_SECONDS},
+}
 
 LOGGING = {
     "version": 1,

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from alerts.services import alerts_enqueue_for_job
 from leaks import fastphones, hashing
 from leaks.fastphones import plain_mobile, verdict
 from leaks.import_tally import Tally
@@ -333,6 +334,8 @@ def _merge(job: ImportJob, tally: Tally, chunk_count: int) -> None:
         report=report,
         error="",
     )
+    # Alerts for the new exposures, queued when this transaction commits.
+    alerts_enqueue_for_job(job)
 
 
 def _first_column(found: dict, plan: dict) -> dict:

@@ -1,9 +1,11 @@
 from django.urls import path
 
-from leaks import import_views, views
+from leaks import catalogue_views, import_views, views
 
 urlpatterns = [
     path("", views.check, name="bc-check"),
+    path("breaches/", catalogue_views.breach_list, name="bc-breaches"),
+    path("breaches/<slug:slug>/", catalogue_views.breach_detail, name="bc-breach"),
     path("staff/imports/new/", import_views.import_new, name="bc-import-new"),
     path("staff/imports/<int:job_id>/", import_views.import_detail, name="bc-import-detail"),
     path(

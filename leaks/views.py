@@ -9,7 +9,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET
 from django_ratelimit.decorators import ratelimit
 
-from leaks import data_classes, ownership
+from alerts.forms import SubscribeForm
+from leaks import catalogue, data_classes, ownership
 from leaks.forms import CheckForm, CodeForm
 from leaks.hashing import phone_hashes
 from leaks.lookups import breaches_for_hashes, totals
@@ -30,6 +31,8 @@ LIMIT_MESSAGES = {
     ),
     "attempts": _("Too many codes were tried from your connection. Please try again in an hour."),
 }
+
+LATEST = 5
 
 
 def _check_rate(group: str, request: HttpRequest) -> str:
@@ -66,6 +69,7 @@ def _result(
         # The person types the number again: the page never holds it in full.
         "prove_form": None if proven else _prove_form(),
         "form_again": CheckForm(),
+        "alerts_form": SubscribeForm(),
         "require_proof": settings.RESULTS_REQUIRE_PROOF,
     }
     return render(request, "leaks/result.html", context)
@@ -94,7 +98,12 @@ def check(request: HttpRequest) -> HttpResponse:
             hashes = phone_hashes(phone.e164)
             return _result(request, masked=phone.masked, hashes=hashes, phone=phone)
     status = 400 if form.is_bound else 200
-    context = {"form": form, "totals": totals(), "require_proof": settings.RESULTS_REQUIRE_PROOF}
+    context = {
+        "form": form,
+        "totals": totals(),
+        "require_proof": settings.RESULTS_REQUIRE_PROOF,
+        "latest": catalogue.breaches_listed()[:LATEST],
+    }
     return render(request, "leaks/check.html", context, status=status)
 
 
