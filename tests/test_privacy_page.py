@@ -1,0 +1,23 @@
+import pytest
+from django.test import override_settings
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_footer_links_to_the_privacy_page(client):
+    assert 'href="/privacy/"' in client.get("/").content.decode()
+
+
+@override_settings(RATELIMIT_SUBSCRIBE_PER_NUMBER="5/d")
+def test_the_privacy_page_states_how_long_counters_live_from_the_settings(client):
+    text = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "keyed hash" in text
+    assert "within 24 hours" in text
+
+
+def test_the_privacy_page_speaks_both_languages(client):
+    english = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    chinese = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "What this site keeps" in english
+    assert "隐私" in chinese
+    assert "What this site keeps" not in chinese
