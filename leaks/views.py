@@ -12,7 +12,7 @@ from leaks.ratelimits import Decision, authorize_admin_login, authorize_check, l
 
 def too_many_requests(request: HttpRequest, decision: Decision | None = None) -> HttpResponse:
     """The friendly 429 page, with the real time left in Retry-After."""
-    retry_after = decision.retry_after if decision else 3600
+    retry_after = decision.retry_after if decision is not None else 3600
     minutes = max(1, math.ceil(retry_after / 60))
     response = render(request, "leaks/429.html", {"minutes": minutes}, status=429)
     response["Retry-After"] = str(retry_after)

@@ -88,3 +88,15 @@ def test_admin_login_still_logs_in_below_the_limit(client, django_user_model):
     )
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200
+
+
+def test_the_429_carries_the_decisions_remaining_window():
+    from django.test import RequestFactory
+
+    from leaks.ratelimits import Decision
+    from leaks.views import too_many_requests
+
+    response = too_many_requests(RequestFactory().get("/"), Decision(False, "PER_IP", 125))
+    assert response.status_code == 429
+    assert response["Retry-After"] == "125"
+    assert "3 minutes" in response.content.decode() or "3 分钟" in response.content.decode()
