@@ -48,8 +48,8 @@ bench-timing: $(STAMP)
 	$(PY) bench/sensitive_timing.py $(BENCH_ARGS)
 
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l zh_Hans --no-obsolete
-	$(PY) manage.py compilemessages
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete -i .venv -i tests
+	$(PY) manage.py compilemessages -l zh_Hans -i .venv
 
 clean:
 	rm -rf $(VENV) .data staticfiles

@@ -15,12 +15,19 @@ from leaks.models import Breach, ImportJob
 _BOOKKEEPING = {"pwn_count", "modified_date"}
 
 
-def _values(breach: Breach) -> dict[str, str]:
+def _values(breach: Breach) -> dict[str, object]:
     return {
-        field.name: field.value_to_string(breach)
+        field.name: _plain(field.value_from_object(breach))
         for field in Breach._meta.concrete_fields
         if field.name not in _BOOKKEEPING and field.name not in ("id", "added_date")
     }
+
+
+def _plain(value: object) -> object:
+    """A JSON-friendly form that compares equal for equal values (a date or its string)."""
+    if value is None or isinstance(value, bool | int | list | dict):
+        return value
+    return str(value)
 
 
 @receiver(pre_save, sender=Breach)

@@ -176,6 +176,11 @@ def read_phone_values(
     head = list(islice(lines, SAMPLE_ROWS + 1))
     delimiter = sniff_delimiter(head[:50]) if head else None
     if delimiter is None:
+        # A one-column file may still carry a header such as 手机号.
+        if head and header_key(head[0]) in PHONE_HEADERS:
+            return PhoneColumn(0, head[0].strip(), "header"), _list_values(
+                chain(head[1:], lines), handle
+            )
         return PhoneColumn(0, "", "list"), _list_values(chain(head, lines), handle)
     rows = csv.reader(chain(head, lines), delimiter=delimiter)
     sample = [row for row in islice(rows, SAMPLE_ROWS + 1) if row]

@@ -13,7 +13,7 @@ class CheckForm(forms.Form):
                 "type": "tel",
                 "inputmode": "tel",
                 "autocomplete": "tel",
-                "placeholder": "138 0013 8000",
+                "placeholder": "139 1234 5678",
                 "autofocus": True,
             }
         ),
@@ -24,3 +24,25 @@ class CheckForm(forms.Form):
             return normalize(self.cleaned_data["phone"])
         except InvalidPhone as exc:
             raise forms.ValidationError(exc.message, code=exc.reason) from None
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the text message"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "pattern": "[0-9 ]*",
+                "placeholder": "123456",
+                "autofocus": True,
+            }
+        ),
+    )
+
+    def clean_code(self):
+        code = "".join(self.cleaned_data["code"].split())
+        if len(code) != 6 or not code.isdigit():
+            raise forms.ValidationError(_("The code has 6 digits."), code="format")
+        return code

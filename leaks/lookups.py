@@ -1,5 +1,7 @@
 """Which breaches hold a number: the read side of the site."""
 
+from collections.abc import Mapping
+
 from django.db.models import Q, QuerySet, Sum
 
 from leaks.hashing import phone_hashes
@@ -9,8 +11,15 @@ from leaks.phones import Phone
 
 def breaches_for_phone(phone: Phone, *, include_sensitive: bool = False) -> QuerySet[Breach]:
     """Breaches that contain the number, newest first; never retired ones."""
-    match = Q()
-    for version, digest in phone_hashes(phone.e164).items():
+    return breaches_for_hashes(phone_hashes(phone.e164), include_sensitive=include_sensitive)
+
+
+def breaches_for_hashes(
+    hashes: Mapping[int, bytes], *, include_sensitive: bool = False
+) -> QuerySet[Breach]:
+    """Breaches that contain the number given as its hash under each key version."""
+    match = Q(pk__in=[])
+    for version, digest in hashes.items():
         match |= Q(phone_hash=digest, key_version=version)
     breach_ids = Exposure.objects.filter(match).values("breach_id")
     breaches = Breach.objects.filter(pk__in=breach_ids, is_retired=False)

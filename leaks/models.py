@@ -119,3 +119,21 @@ class StagedHash(models.Model):
 
     def __str__(self) -> str:
         return f"staged hash {self.pk} of job {self.job_id}"
+
+
+class OwnershipCode(models.Model):
+    """A pending SMS code proving a number. Neither the number nor the code is stored:
+    the number as its keyed hash, the code as an HMAC bound to that hash."""
+
+    phone_hash = models.BinaryField(max_length=HASH_BYTES)
+    key_version = models.PositiveSmallIntegerField()
+    code_hash = models.BinaryField(max_length=32)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["phone_hash"], name="ownership_code_phone")]
+
+    def __str__(self) -> str:
+        return f"ownership code {self.pk}"

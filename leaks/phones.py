@@ -101,7 +101,7 @@ def normalize(raw: str, region: str | None = None) -> Phone:
     if possible == phonenumbers.ValidationResult.INVALID_COUNTRY_CODE:
         raise InvalidPhone("bad_country_code")
     if not phonenumbers.is_valid_number(number):
-        raise InvalidPhone("invalid")
+        raise InvalidPhone(_china_mobile_length_reason(number) or "invalid")
     return _describe(number)
 
 
@@ -112,6 +112,17 @@ _PARSE_ERRORS = {
     NumberParseException.TOO_SHORT_NSN: "too_short",
     NumberParseException.TOO_LONG: "too_long",
 }
+
+
+def _china_mobile_length_reason(number: phonenumbers.PhoneNumber) -> str | None:
+    # A Chinese number starting with 1 is a mobile with digits missing or added,
+    # which says more to the person than "no such range".
+    national = phonenumbers.national_significant_number(number)
+    if number.country_code != 86 or not national.startswith("1"):
+        return None
+    if len(national) < 11:
+        return "too_short"
+    return "too_long" if len(national) > 11 else None
 
 
 def _describe(number: phonenumbers.PhoneNumber) -> Phone:

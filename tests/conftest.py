@@ -167,7 +167,32 @@ def page(browser, live_server):
 def all_logs(caplog) -> pytest.LogCaptureFixture:
     """Capture every log record at DEBUG, for scanning for plaintext numbers."""
     caplog.set_level(logging.DEBUG)
+    # Django's own logger stops at INFO by default; SQL is logged at DEBUG.
+    caplog.set_level(logging.DEBUG, logger="django")
     return caplog
+
+
+@pytest.fixture
+def sms_stub(settings) -> Iterator[object]:
+    """A local Twilio-like SMS API, with settings pointing the Twilio backend at it."""
+    from tests.sms_stub import SmsStub
+
+    stub = SmsStub().start()
+    settings.SMS_BACKEND = "leaks.sms.TwilioBackend"
+    settings.SMS_API_BASE_URL = stub.base_url
+    settings.SMS_ACCOUNT_SID = "AC" + "0" * 32
+    settings.SMS_AUTH_TOKEN = "stub-auth-token"
+    settings.SMS_FROM = "+15005550006"
+    yield stub
+    stub.stop()
+
+
+@pytest.fixture
+def sms_outbox(settings, tmp_path) -> Path:
+    """The file backend's outbox for this test (JSON lines: to, body, sent_at)."""
+    settings.SMS_BACKEND = "leaks.sms.FileBackend"
+    settings.SMS_FILE_PATH = tmp_path / "sms.jsonl"
+    return settings.SMS_FILE_PATH
 
 
 def database_text() -> str:

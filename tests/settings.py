@@ -11,6 +11,8 @@ BREACHCHECK_PEPPER = "test-pepper-" + "x" * 40
 BREACHCHECK_PEPPER_VERSION = 1
 BREACHCHECK_OLD_PEPPERS = ""
 CELERY_TASK_DEFAULT_QUEUE = "breachcheck-test"
+SMS_BACKEND = "leaks.sms.FileBackend"
+SMS_FILE_PATH = TEST_DATA_DIR / "sms-outbox.jsonl"
 
 _db = DATABASES["default"]
 if _db["ENGINE"].endswith("sqlite3"):

@@ -29,7 +29,8 @@ def test_the_429_page_is_friendly_in_both_languages(client):
     assert "Please slow down" in text
     assert "minutes" in text
     response = check(client, "13800138000", HTTP_ACCEPT_LANGUAGE="zh-hans")
-    assert "请稍后再试" in response.content.decode()
+    assert "请慢一点" in response.content.decode()
+    assert "分钟后再试" in response.content.decode()
 
 
 @override_settings(RATELIMIT_CHECK_PER_IP="2/h", TRUSTED_PROXIES=[])

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import RequestFactory, override_settings
 from django.views.debug import get_exception_reporter_class
 
@@ -14,13 +14,40 @@ from leaks.importer import import_create, import_run
 from leaks.models import Breach, ImportJob
 from leaks.phones import normalize
 from leaks.reporting import RedactNumbersFilter, redact
-from tests.conftest import _purge_queue, digits_variants
+from tests.conftest import _purge_queue, database_text, digits_variants
 from tests.helpers import breach_with
 from tests.privacy_scan import assert_number_nowhere, broker_text, cache_text
 
 IN_BREACH = "13800138000"
 SENSITIVE_ONLY = "13700137000"
 NOWHERE = "13900139000"
+NUMBERS = ["13800138000", "13900139000", "17012345678"]
+
+
+@pytest.fixture
+def sql_logged():
+    connection.force_debug_cursor = True
+    yield
+    connection.force_debug_cursor = False
+
+
+@pytest.mark.django_db
+def test_no_plaintext_number_in_database_logs_or_cache(tmp_path, client, all_logs, sql_logged):
+    dump = tmp_path / "dump.csv"
+    dump.write_text("手机号,备注\n" + "\n".join(f"{n},x" for n in NUMBERS) + "\n1380013,bad\n")
+    breach = Breach.objects.create(slug="privacy", title="Privacy")
+    job = ImportJob.objects.create(breach=breach, file_path=str(dump), source_name="dump.csv")
+    assert import_run(job).new == 3
+
+    for typed in ("13800138000", "+86 139 0013 9000", "13700137000", "1380013"):
+        client.post("/", {"phone": typed})
+
+    assert any("SELECT" in record.getMessage() for record in all_logs.records)
+    haystacks = {"logs": all_logs.text, "database": database_text(), "cache": cache_text()}
+    for where, text in haystacks.items():
+        for number in NUMBERS + ["13700137000"]:
+            for variant in digits_variants(number):
+                assert variant not in text, f"{variant} found in {where}"
 
 
 @pytest.mark.django_db

@@ -18,6 +18,13 @@ def test_the_privacy_page_states_how_long_counters_live_from_the_settings(client
 def test_the_privacy_page_speaks_both_languages(client):
     english = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     chinese = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert "What this site keeps" in english
+    assert "what this site keeps" in english
     assert "隐私" in chinese
-    assert "What this site keeps" not in chinese
+    assert "what this site keeps" not in chinese
+
+
+@override_settings(OWNERSHIP_CODE_TTL_SECONDS=300, OWNERSHIP_PROOF_TTL_SECONDS=1800)
+def test_the_privacy_page_states_the_proof_lifetimes_from_the_settings(client):
+    text = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "5 minutes have passed" in text
+    assert "30 minutes at most" in text

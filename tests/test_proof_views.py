@@ -1,0 +1,226 @@
+import json
+import re
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from leaks.hashing import phone_hash
+from leaks.models import Breach, Exposure
+from tests.conftest import database_text, digits_variants
+
+pytestmark = pytest.mark.django_db
+
+NUMBER = "13800138000"
+E164 = "+86" + NUMBER
+
+
+@pytest.fixture
+def breaches():
+    public = Breach.objects.create(slug="shop", title="Card shop members")
+    sensitive = Breach.objects.create(slug="clinic", title="Clinic patients", is_sensitive=True)
+    for breach in (public, sensitive):
+        Exposure.objects.create(breach=breach, phone_hash=phone_hash(E164), key_version=1)
+    return public, sensitive
+
+
+def _code(outbox) -> str:
+    body = json.loads(outbox.read_text(encoding="utf-8").splitlines()[-1])["body"]
+    return re.search(r"\b(\d{6})\b", body).group(1)
+
+
+def _prove(client, outbox, number: str = NUMBER):
+    sent = client.post(reverse("bc-proof-send"), {"phone": number})
+    assert sent.status_code == 302 and sent["Location"] == reverse("bc-proof-code")
+    checked = client.post(reverse("bc-proof-code"), {"code": _code(outbox)})
+    assert checked.status_code == 302 and checked["Location"] == reverse("bc-proof-result")
+    return client.get(reverse("bc-proof-result"))
+
+
+def test_the_result_page_hides_sensitive_breaches_and_offers_the_proof(client, breaches):
+    response = client.post(reverse("bc-check"), {"phone": NUMBER})
+    html = response.content.decode()
+    assert "Card shop members" in html
+    assert "Clinic patients" not in html
+    assert f'action="{reverse("bc-proof-send")}"' in html
+    assert NUMBER not in html and "+86" + NUMBER not in html
+
+
+def test_a_miss_also_offers_the_proof(client, breaches):
+    html = client.post(reverse("bc-check"), {"phone": "13900139000"}).content.decode()
+    assert f'action="{reverse("bc-proof-send")}"' in html
+
+
+def test_the_whole_flow_shows_sensitive_breaches_after_proof(client, breaches, sms_outbox):
+    response = _prove(client, sms_outbox)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Card shop members" in html and "Clinic patients" in html
+    assert "138****8000" in html
+    # Checking the number again in this session shows them too.
+    again = client.post(reverse("bc-check"), {"phone": "+86 138 0013 8000"}).content.decode()
+    assert "Clinic patients" in again
+
+
+def test_the_proof_holds_for_that_number_and_that_session_only(client, breaches, sms_outbox):
+    from django.test import Client
+
+    other = Exposure.objects.create(
+        breach=breaches[1], phone_hash=phone_hash("+8613900139000"), key_version=1
+    )
+    assert other.pk
+    _prove(client, sms_outbox)
+    html = client.post(reverse("bc-check"), {"phone": "13900139000"}).content.decode()
+    assert "Clinic patients" not in html
+    stranger = Client().post(reverse("bc-check"), {"phone": NUMBER}).content.decode()
+    assert "Clinic patients" not in stranger
+
+
+def test_the_proof_expires(client, breaches, sms_outbox, settings):
+    _prove(client, sms_outbox)
+    assert client.session.get_expire_at_browser_close()
+    settings.OWNERSHIP_PROOF_TTL_SECONDS = 0
+    html = client.post(reverse("bc-check"), {"phone": NUMBER}).content.decode()
+    assert "Clinic patients" not in html
+    assert client.get(reverse("bc-proof-result"))["Location"] == reverse("bc-check")
+
+
+def test_a_wrong_code_says_so_and_does_not_prove(client, breaches, sms_outbox):
+    client.post(reverse("bc-proof-send"), {"phone": NUMBER})
+    wrong = f"{(int(_code(sms_outbox)) + 1) % 10**6:06d}"
+    response = client.post(reverse("bc-proof-code"), {"code": wrong})
+    assert response.status_code == 400
+    assert "验证码不正确" in response.content.decode()
+    assert client.get(reverse("bc-proof-result"))["Location"] == reverse("bc-check")
+
+
+def test_a_used_up_code_asks_for_a_new_one(client, breaches, sms_outbox, settings):
+    settings.OWNERSHIP_CODE_MAX_ATTEMPTS = 1
+    client.post(reverse("bc-proof-send"), {"phone": NUMBER})
+    wrong = f"{(int(_code(sms_outbox)) + 1) % 10**6:06d}"
+    html = client.post(reverse("bc-proof-code"), {"code": wrong}).content.decode()
+    assert "此验证码已过期或尝试次数过多" in html
+
+
+def test_the_code_page_needs_a_pending_proof(client):
+    assert client.get(reverse("bc-proof-code"))["Location"] == reverse("bc-proof-send")
+
+
+def test_a_sending_limit_gives_a_clear_429(client, sms_outbox, settings):
+    settings.RATELIMIT_SMS_PER_NUMBER = "1/h"
+    client.post(reverse("bc-proof-send"), {"phone": NUMBER})
+    response = client.post(reverse("bc-proof-send"), {"phone": NUMBER})
+    assert response.status_code == 429
+    assert response["Retry-After"] == "3600"
+    assert "最近向这个号码发送的验证码太多了" in response.content.decode()
+
+
+def test_code_attempts_are_limited_per_client(client, sms_outbox, settings):
+    settings.RATELIMIT_CODE_PER_IP = "2/h"
+    client.post(reverse("bc-proof-send"), {"phone": NUMBER})
+    for _ in range(2):
+        assert client.post(reverse("bc-proof-code"), {"code": "000000"}).status_code != 429
+    response = client.post(reverse("bc-proof-code"), {"code": _code(sms_outbox)})
+    assert response.status_code == 429
+
+
+def test_a_provider_failure_is_shown_and_nothing_is_pending(client, sms_stub):
+    sms_stub.fail(503, code=20503, message="Service unavailable")
+    response = client.post(reverse("bc-proof-send"), {"phone": NUMBER})
+    assert response.status_code == 502
+    assert "短信发送失败" in response.content.decode()
+    assert NUMBER not in response.content.decode()
+    assert client.get(reverse("bc-proof-code"))["Location"] == reverse("bc-proof-send")
+
+
+def test_the_flow_works_through_the_twilio_backend(client, breaches, sms_stub):
+    client.post(reverse("bc-proof-send"), {"phone": NUMBER})
+    (request,) = sms_stub.requests
+    assert request.form["To"] == E164
+    code = re.search(r"\b(\d{6})\b", request.form["Body"]).group(1)
+    assert client.post(reverse("bc-proof-code"), {"code": code}).status_code == 302
+    assert "Clinic patients" in client.get(reverse("bc-proof-result")).content.decode()
+
+
+def test_the_operator_switch_hides_every_result_before_proof(
+    client, breaches, sms_outbox, settings
+):
+    settings.RESULTS_REQUIRE_PROOF = True
+    assert "we first text a code" in client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # A hit and a miss get the very same answer: a code is texted, then the code page.
+    for number in (NUMBER, "13900139000"):
+        response = client.post(reverse("bc-check"), {"phone": number})
+        assert response.status_code == 302
+        assert response["Location"] == reverse("bc-proof-code")
+    assert len(sms_outbox.read_text().splitlines()) == 2
+    assert "Card shop members" not in client.get(reverse("bc-proof-code")).content.decode()
+    assert client.get(reverse("bc-proof-result"))["Location"] == reverse("bc-check")
+
+    client.post(reverse("bc-check"), {"phone": NUMBER})
+    client.post(reverse("bc-proof-code"), {"code": _code(sms_outbox)})
+    html = client.get(reverse("bc-proof-result")).content.decode()
+    assert "Card shop members" in html and "Clinic patients" in html
+    after = client.post(reverse("bc-check"), {"phone": NUMBER})
+    assert after.status_code == 200 and "Clinic patients" in after.content.decode()
+
+
+def test_no_plaintext_number_in_urls_logs_database_session_or_cache(
+    client, breaches, sms_outbox, all_logs
+):
+    urls = []
+    sent = client.post(reverse("bc-proof-send"), {"phone": NUMBER})
+    urls.append(sent["Location"])
+    checked = client.post(reverse("bc-proof-code"), {"code": _code(sms_outbox)})
+    urls.append(checked["Location"])
+    pages = client.get(checked["Location"]).content.decode()
+    pages += client.post(reverse("bc-check"), {"phone": NUMBER}).content.decode()
+
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session_data = json.dumps(SessionStore(client.session.session_key).load())
+    log_text = "\n".join(record.getMessage() for record in all_logs.records)
+    cache_text = _cache_text()
+    db = database_text()
+    for variant in digits_variants(NUMBER):
+        for where, text in {
+            "urls": " ".join(urls),
+            "pages": pages,
+            "logs": log_text,
+            "database": db,
+            "session": session_data,
+            "cache": cache_text,
+        }.items():
+            assert variant not in text, f"{variant} found in {where}"
+    # The scans looked at the real session and the rate-limit counters.
+    assert "bc_proof_proven" in session_data
+    assert ":rl:" in cache_text
+
+
+def _cache_text() -> str:
+    """Every key and value in the cache (locmem or Redis)."""
+    backend = getattr(cache, "_cache", None)
+    if isinstance(backend, dict):  # LocMemCache
+        return "\n".join(f"{key} {value!r}" for key, value in backend.items())
+    client = cache._cache.get_client()  # RedisCache
+    chunks = []
+    for key in client.scan_iter("*"):
+        chunks.append(key.decode("latin-1"))
+        value = client.get(key)
+        if value is not None:
+            chunks.append(value.decode("latin-1"))
+    return "\n".join(chunks)
+
+
+def test_the_prove_page_asks_for_a_number_and_rejects_a_bad_one(client, sms_outbox):
+    page = client.get(reverse("bc-proof-send"))
+    assert page.status_code == 200
+    assert 'name="phone"' in page.content.decode()
+    response = client.post(reverse("bc-proof-send"), {"phone": "12345"})
+    assert response.status_code == 400
+    assert not sms_outbox.exists()
+
+
+def test_the_proof_pages_speak_chinese_by_default(client, sms_outbox):
+    assert "证明这个号码属于你" in client.get(reverse("bc-proof-send")).content.decode()
+    client.post(reverse("bc-proof-send"), {"phone": NUMBER})
+    assert "发送了 6 位验证码" in client.get(reverse("bc-proof-code")).content.decode()
