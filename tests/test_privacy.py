@@ -151,3 +151,18 @@ def test_every_configured_log_handler_redacts_numbers():
 def test_logging_a_number_by_mistake_prints_no_number(capfd):
     logging.getLogger("leaks.anything").warning("lookup failed for %s", "+8613800138000")
     assert "8613800138000" not in capfd.readouterr().err
+
+
+@pytest.mark.django_db
+def test_a_verification_leaves_no_number_in_logs_database_cache_or_session(
+    client, all_logs, sms_outbox
+):
+    breach_with("clinic", [SENSITIVE_ONLY], is_sensitive=True)
+    assert client.post("/prove/", {"phone": SENSITIVE_ONLY}).status_code == 302
+    code = re.search(r"\b(\d{6})\b", sms_outbox.read_text(encoding="utf-8")).group(1)
+    assert client.post("/prove/code/", {"code": "000000" if code != "000000" else "111111"})
+    assert client.post("/prove/code/", {"code": code}).status_code == 302
+    assert client.get("/prove/result/").status_code == 200
+    # The SMS provider (here a file) is the one place the number must go.
+    assert SENSITIVE_ONLY in sms_outbox.read_text(encoding="utf-8")
+    assert_number_nowhere([SENSITIVE_ONLY], logs=all_logs, client=client)
