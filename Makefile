@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test worker lint format bench bench-enum bench-timing messages clean
+.PHONY: run test worker lint format bench bench-api bench-enum bench-timing messages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ bench-enum: $(STAMP)
 # Times checks of numbers in no breach vs only in sensitive breaches (must look alike).
 bench-timing: $(STAMP)
 	$(PY) bench/sensitive_timing.py $(BENCH_ARGS)
+
+# API timings on a throw-away test database (PostgreSQL too when DATABASE_URL is set).
+bench-api: $(STAMP)
+	$(PY) bench/api_lookup.py --numbers 200000 --breaches 20 --lookups 300
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l zh_Hans --no-obsolete -i .venv -i tests

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "leaks",
     "audit",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -230,6 +231,8 @@ RATELIMIT_ADMIN_LOGIN_GLOBAL = os.getenv("RATELIMIT_ADMIN_LOGIN_GLOBAL", "")
 # Proxies whose X-Forwarded-For is believed (CIDRs, e.g. "10.0.0.0/8,127.0.0.1").
 # Empty: the header is ignored and REMOTE_ADDR is the client.
 TRUSTED_PROXIES = envlist("TRUSTED_PROXIES")
+# Lookups per API key, unless the key sets its own.
+API_KEY_DEFAULT_RATE = os.getenv("API_KEY_DEFAULT_RATE", "60/m")
 
 # Proof of ownership: a code sent by SMS. Every text costs money and can
 # harass the number's holder, so sending is limited on several axes.

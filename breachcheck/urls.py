@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/login/", admin_login, name="bc-admin-login"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("api.urls")),
     path("", include("leaks.urls")),
 ]

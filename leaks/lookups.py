@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 
 from leaks.hashing import phone_hashes
 from leaks.models import Breach, Exposure
@@ -25,7 +25,8 @@ def breaches_for_hashes(
     breaches = Breach.objects.filter(pk__in=breach_ids, is_retired=False)
     if not include_sensitive:
         breaches = breaches.filter(is_sensitive=False)
-    return breaches.order_by("-breach_date", "title")
+    # Newest first and undated last, the same on SQLite and PostgreSQL.
+    return breaches.order_by(F("breach_date").desc(nulls_last=True), "title")
 
 
 def totals() -> dict:

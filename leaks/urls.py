@@ -1,10 +1,12 @@
 from django.urls import path
 
-from leaks import views
+from leaks import catalogue_views, views
 
 urlpatterns = [
     path("", views.check, name="bc-check"),
     path("privacy/", views.privacy, name="bc-privacy"),
+    path("breaches/", catalogue_views.breach_list, name="bc-breaches"),
+    path("breaches/<slug:slug>/", catalogue_views.breach_detail, name="bc-breach"),
     path("prove/", views.proof_send, name="bc-proof-send"),
     path("prove/code/", views.proof_code, name="bc-proof-code"),
     path("prove/result/", views.proof_result, name="bc-proof-result"),

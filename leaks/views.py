@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET
 
-from leaks import data_classes, ownership
+from leaks import catalogue, data_classes, ownership
 from leaks.forms import CheckForm, CodeForm
 from leaks.hashing import phone_hashes
 from leaks.lookups import breaches_for_hashes, totals
@@ -37,6 +37,8 @@ LIMIT_MESSAGES = {
     ),
     "attempts": _("Too many codes were tried from your connection. Please try again in an hour."),
 }
+
+LATEST = 5
 
 
 def too_many_requests(request: HttpRequest, decision: Decision | None = None) -> HttpResponse:
@@ -99,7 +101,12 @@ def check(request: HttpRequest) -> HttpResponse:
         hashes = phone_hashes(phone.e164)
         return _result(request, masked=phone.masked, hashes=hashes, phone=phone)
     status = 400 if form.is_bound else 200
-    context = {"form": form, "totals": totals(), "require_proof": settings.RESULTS_REQUIRE_PROOF}
+    context = {
+        "form": form,
+        "totals": totals(),
+        "require_proof": settings.RESULTS_REQUIRE_PROOF,
+        "latest": catalogue.breaches_listed()[:LATEST],
+    }
     return render(request, "leaks/check.html", context, status=status)
 
 

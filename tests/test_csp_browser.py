@@ -13,7 +13,7 @@ def _violations(page) -> list[str]:
 
 def test_pages_render_without_csp_violations(page, live_server):
     messages = _violations(page)
-    for path in ["/", "/privacy/", "/admin/login/"]:
+    for path in ["/", "/privacy/", "/breaches/", "/api/v1/docs", "/admin/login/"]:
         response = page.goto(live_server.url + path)
         assert response.status == 200
         assert "script-src 'self'" in response.headers["content-security-policy"]

@@ -13,6 +13,10 @@ from django.contrib.auth.hashers import get_hasher
 from tests.conftest import ROOT
 
 
+def _templates() -> list:
+    return sorted([*ROOT.glob("templates/**/*.html"), *ROOT.glob("*/templates/**/*.html")])
+
+
 def _deploy_check(**env) -> subprocess.CompletedProcess:
     production = {
         "PATH": os.environ["PATH"],
@@ -54,8 +58,9 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 @pytest.mark.django_db
 def test_every_page_sends_a_csp_without_inline_script_and_other_headers(client):
-    for path in ["/", "/privacy/", "/admin/login/"]:
+    for path in ["/", "/privacy/", "/breaches/", "/api/v1/docs", "/admin/login/"]:
         response = client.get(path)
+        assert response.status_code == 200, path
         csp = response["Content-Security-Policy"]
         directives = dict(part.strip().split(" ", 1) for part in csp.split(";"))
         assert directives["script-src"] == "'self'", path
@@ -68,7 +73,7 @@ def test_every_page_sends_a_csp_without_inline_script_and_other_headers(client):
 
 
 def test_templates_have_no_inline_script_or_event_handlers():
-    for path in (ROOT / "templates").rglob("*.html"):
+    for path in _templates():
         text = path.read_text()
         for tag in re.findall(r"<script\b[^>]*>", text):
             assert "src=" in tag, f"inline script in {path}"
@@ -77,7 +82,7 @@ def test_templates_have_no_inline_script_or_event_handlers():
 
 def test_every_post_form_in_the_templates_has_a_csrf_token():
     forms = 0
-    for path in (ROOT / "templates").rglob("*.html"):
+    for path in _templates():
         for form in re.findall(r"<form\b.*?</form>", path.read_text(), flags=re.S | re.I):
             if re.search(r'method="post"', form, flags=re.I):
                 forms += 1

@@ -1,0 +1,43 @@
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from api.keys import apikey_revoke, apikey_set_token
+from api.models import ApiKey
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ("name", "prefix", "rate", "created_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("name", "prefix")
+    fields = ("name", "rate", "prefix", "created_at", "created_by", "revoked_at")
+    readonly_fields = ("prefix", "created_at", "created_by", "revoked_at")
+    actions = ["revoke"]
+
+    def save_model(self, request: HttpRequest, obj: ApiKey, form, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+            obj._token = apikey_set_token(api_key=obj)
+        super().save_model(request, obj, form, change)
+
+    def response_add(
+        self, request: HttpRequest, obj: ApiKey, post_url_continue=None
+    ) -> HttpResponse:
+        # The key is shown in this one response and never stored or put in a
+        # message (messages may live in a cookie).
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("API key created"),
+            "api_key": obj,
+            "token": obj._token,
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/api/apikey/created.html", context)
+
+    @admin.action(description=_("Revoke selected keys"))
+    def revoke(self, request: HttpRequest, queryset) -> None:
+        for api_key in queryset:
+            apikey_revoke(api_key=api_key)
+        self.message_user(request, _("Revoked."), messages.SUCCESS)

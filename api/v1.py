@@ -1,0 +1,182 @@
+"""Version 1 of the JSON API: the public catalogue, and lookups with a key."""
+
+import datetime
+
+from django.http import HttpRequest
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import condition
+from ninja import Field, NinjaAPI, Query, Schema
+from ninja.decorators import decorate_view
+
+from api.auth import ApiKeyAuth
+from api.docs import ServerRenderedDocs
+from api.errors import ApiError, ErrorOut, install_error_handlers
+from api.schemas import BreachName, BreachOut, DataClassOut, LookupIn, LookupOut
+from leaks import catalogue, data_classes
+from leaks.lookups import breaches_for_phone
+from leaks.phones import InvalidPhone, normalize
+
+DESCRIPTION = """\
+Which phone-number breaches the site knows, and which of them hold a number.
+
+The catalogue operations need no key and answer with `ETag` and `Last-Modified`
+so clients and caches can revalidate cheaply. The lookup needs a key in the
+`X-Api-Key` header; each key has its own rate limit, and over it the answer is
+429 with `Retry-After`. The number is sent in a JSON body, never in the URL,
+so it stays out of access logs, proxies and browser history.
+
+Every error is JSON: `{"error": code, "message": text, "reason": code or null}`.
+"""
+
+api = NinjaAPI(
+    title="breachcheck API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api-1",
+    docs=ServerRenderedDocs(),
+)
+install_error_handlers(api)
+
+CATALOGUE_ERRORS = {304: None, 400: ErrorOut}
+CACHE_SECONDS = 300
+CACHE_HEADERS = {
+    "openapi_extra": {
+        "responses": {
+            200: {
+                "headers": {
+                    "ETag": {"schema": {"type": "string"}},
+                    "Last-Modified": {"schema": {"type": "string"}},
+                    "Cache-Control": {"schema": {"type": "string"}},
+                }
+            }
+        }
+    }
+}
+
+
+def _version(request: HttpRequest) -> catalogue.CatalogueVersion:
+    if not hasattr(request, "_catalogue_version"):
+        request._catalogue_version = catalogue.catalogue_version()
+    return request._catalogue_version
+
+
+def _etag(request: HttpRequest, *args, **kwargs) -> str:
+    # Data-class names are translated, so the language is part of the version.
+    return f"{_version(request).tag}-{get_language()}"
+
+
+def _last_modified(request: HttpRequest, *args, **kwargs) -> datetime.datetime | None:
+    return _version(request).last_modified
+
+
+cacheable = decorate_view(
+    condition(etag_func=_etag, last_modified_func=_last_modified),
+    cache_control(public=True, max_age=CACHE_SECONDS),
+)
+
+
+class BreachFilters(Schema):
+    domain: str = Field("", description="Only breaches of this domain (any case).")
+    include_unverified: bool = Field(True, description="Include breaches not verified yet.")
+
+
+@api.get(
+    "/breaches",
+    response={200: list[BreachOut], **CATALOGUE_ERRORS},
+    operation_id="list_breaches",
+    **CACHE_HEADERS,
+    summary="List breaches",
+    description="Every breach the site lists (not retired), sensitive ones included, "
+    "newest added first. Filter by domain; leave out unverified ones if you like.",
+)
+@cacheable
+def list_breaches(request: HttpRequest, filters: Query[BreachFilters]):
+    return catalogue.breaches_listed(
+        domain=filters.domain, include_unverified=filters.include_unverified
+    )
+
+
+@api.get(
+    "/breaches/{name}",
+    response={200: BreachOut, 404: ErrorOut, **CATALOGUE_ERRORS},
+    operation_id="get_breach",
+    **CACHE_HEADERS,
+    summary="Get one breach",
+    description="One breach by its name (slug). Retired breaches are not found.",
+)
+@cacheable
+def get_breach(request: HttpRequest, name: str):
+    breach = catalogue.breach_listed(name)
+    if breach is None:
+        raise ApiError(404, "not_found", _("No such breach."))
+    return breach
+
+
+@api.get(
+    "/dataclasses",
+    response={200: list[DataClassOut], **CATALOGUE_ERRORS},
+    operation_id="list_data_classes",
+    **CACHE_HEADERS,
+    summary="List data classes",
+    description="The kinds of data a breach can expose, with names in the request's "
+    "language (Accept-Language).",
+)
+@cacheable
+def list_data_classes(request: HttpRequest):
+    return [{"key": key, "name": str(name)} for key, name in data_classes.DATA_CLASSES.items()]
+
+
+@api.get(
+    "/latestbreach",
+    response={200: BreachOut, 404: ErrorOut, **CATALOGUE_ERRORS},
+    operation_id="latest_breach",
+    **CACHE_HEADERS,
+    summary="Get the latest breach",
+    description="The breach added most recently.",
+)
+@cacheable
+def latest_breach(request: HttpRequest):
+    breach = catalogue.breach_latest()
+    if breach is None:
+        raise ApiError(404, "not_found", _("No breach has been published yet."))
+    return breach
+
+
+@api.post(
+    "/lookup",
+    auth=ApiKeyAuth(),
+    response={200: LookupOut, 400: ErrorOut, 401: ErrorOut, 429: ErrorOut},
+    operation_id="lookup_number",
+    openapi_extra={
+        "responses": {
+            429: {
+                "headers": {
+                    "Retry-After": {
+                        "description": "Seconds until the key may look up again.",
+                        "schema": {"type": "integer"},
+                    }
+                }
+            }
+        }
+    },
+    summary="Find the breaches that hold a phone number",
+    description="Needs an API key in X-Api-Key. The number travels in the JSON body so "
+    "it never lands in a URL or an access log. Sensitive and retired breaches are never "
+    "returned. An invalid number is a 400 with `error` invalid_number and a `reason`.",
+)
+def lookup_number(request: HttpRequest, payload: LookupIn):
+    try:
+        phone = normalize(payload.number, payload.region)
+    except InvalidPhone as exc:
+        raise ApiError(400, "invalid_number", exc.message, reason=exc.reason) from None
+    # Undated breaches last, on every database (PostgreSQL sorts NULL first by default).
+    breaches = breaches_for_phone(phone)
+    if not payload.include_unverified:
+        breaches = breaches.filter(is_verified=True)
+    # Built as model instances so the union resolves to the exact type.
+    if payload.truncate_response:
+        names = breaches.values_list("slug", flat=True)
+        return LookupOut(breaches=[BreachName(name=name) for name in names])
+    return LookupOut(breaches=[BreachOut.from_orm(breach) for breach in breaches])

@@ -1,0 +1,25 @@
+"""Breaches made through the real import pipeline, for catalogue and API tests."""
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from leaks.importer import import_run
+from leaks.models import Breach, ImportJob
+
+
+def breach_with_numbers(slug: str, numbers: list[str], **fields) -> Breach:
+    """Create a breach and import a CSV of the given numbers into it, in-process."""
+    fields.setdefault("title", slug.replace("-", " ").title())
+    breach = Breach.objects.create(slug=slug, **fields)
+    if numbers:
+        folder = Path(tempfile.mkdtemp(prefix="bc-dump-"))
+        dump = folder / f"{slug}.csv"
+        dump.write_text("name,phone\n" + "".join(f"x,{n}\n" for n in numbers))
+        job = ImportJob.objects.create(
+            breach=breach, file_path=str(dump), source_name=dump.name, delete_file=True
+        )
+        import_run(job)
+        shutil.rmtree(folder, ignore_errors=True)
+        breach.refresh_from_db()
+    return breach
