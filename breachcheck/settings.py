@@ -288,4 +288,6 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
+    # Django's own console handler (DEBUG only) would print without the filter.
+    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }

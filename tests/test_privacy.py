@@ -166,3 +166,15 @@ def test_a_verification_leaves_no_number_in_logs_database_cache_or_session(
     # The SMS provider (here a file) is the one place the number must go.
     assert SENSITIVE_ONLY in sms_outbox.read_text(encoding="utf-8")
     assert_number_nowhere([SENSITIVE_ONLY], logs=all_logs, client=client)
+
+
+def test_djangos_own_loggers_go_through_the_redacting_handler():
+    django_logger = logging.getLogger("django")
+    consoles = [h for h in django_logger.handlers if h.get_name() == "console"]
+    assert consoles and not django_logger.propagate
+    assert all(any(isinstance(f, RedactNumbersFilter) for f in h.filters) for h in consoles)
+    assert not [
+        h
+        for h in django_logger.handlers
+        if isinstance(h, logging.StreamHandler) and h.get_name() == "console" and not h.filters
+    ]
