@@ -22,7 +22,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.http import HttpRequest
 from django_ratelimit import ALL
-from django_ratelimit.core import get_usage, is_ratelimited
+from django_ratelimit.core import _split_rate, get_usage, is_ratelimited
 
 from leaks.phones import Phone
 
@@ -71,7 +71,7 @@ def _is_trusted(ip: str) -> bool:
 @lru_cache(maxsize=8)
 def _trusted_networks(
     cidrs: tuple[str, ...],
-) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     return tuple(ipaddress.ip_network(cidr, strict=False) for cidr in cidrs)
 
 
@@ -162,8 +162,6 @@ def authorize(request: HttpRequest, *, action: str, target: str = "") -> Decisio
 
 
 def _period(rate: str) -> int:
-    from django_ratelimit.core import _split_rate
-
     return _split_rate(rate)[1]
 
 
