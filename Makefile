@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test worker lint format bench bench-api bench-enum bench-timing messages clean
+.PHONY: run test worker lint format bench bench-api bench-alerts bench-enum bench-timing messages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,10 +16,17 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $@
 	chmod 600 $@
 
-run: $(STAMP) .data/pepper
+# The key that encrypts subscribers' contacts (a Fernet key: 32 random bytes, base64).
+.data/alerts-key:
+	mkdir -p .data
+	$(PYTHON) -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())" > $@
+	chmod 600 $@
+
+run: $(STAMP) .data/pepper .data/alerts-key
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
-	$(VENV)/bin/celery -A breachcheck worker --pool=solo --loglevel=INFO & \
+	$(VENV)/bin/celery -A breachcheck worker --pool=solo --loglevel=INFO --beat \
+	  --schedule .data/celerybeat-schedule & \
 	  trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	  $(PY) manage.py runserver 127.0.0.1:8000
 
@@ -50,6 +57,9 @@ bench-timing: $(STAMP)
 # API timings on a throw-away test database (PostgreSQL too when DATABASE_URL is set).
 bench-api: $(STAMP)
 	$(PY) bench/api_lookup.py --numbers 200000 --breaches 20 --lookups 300
+
+bench-alerts: $(STAMP)
+	$(PY) bench/alerts_send.py --exposures 100000 --subscriptions 10000 --emails 200
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l zh_Hans --no-obsolete -i .venv -i tests

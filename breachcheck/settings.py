@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "leaks",
     "audit",
     "api",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -219,10 +220,7 @@ RATELIMIT_CHECK_PER_IP = os.getenv("RATELIMIT_CHECK_PER_IP", "20/h")
 RATELIMIT_CHECK_PER_NETWORK = os.getenv("RATELIMIT_CHECK_PER_NETWORK", "60/h")
 RATELIMIT_CHECK_PER_NUMBER = os.getenv("RATELIMIT_CHECK_PER_NUMBER", "12/h")
 RATELIMIT_CHECK_GLOBAL = os.getenv("RATELIMIT_CHECK_GLOBAL", "5000/h")
-RATELIMIT_SUBSCRIBE_PER_IP = os.getenv("RATELIMIT_SUBSCRIBE_PER_IP", "10/h")
-RATELIMIT_SUBSCRIBE_PER_NETWORK = os.getenv("RATELIMIT_SUBSCRIBE_PER_NETWORK", "30/h")
-RATELIMIT_SUBSCRIBE_PER_NUMBER = os.getenv("RATELIMIT_SUBSCRIBE_PER_NUMBER", "5/h")
-RATELIMIT_SUBSCRIBE_GLOBAL = os.getenv("RATELIMIT_SUBSCRIBE_GLOBAL", "1000/h")
+# Subscriptions: see the alerts section below.
 # No global admin-login budget: it would let anyone lock every admin out.
 RATELIMIT_ADMIN_LOGIN_PER_IP = os.getenv("RATELIMIT_ADMIN_LOGIN_PER_IP", "10/15m")
 RATELIMIT_ADMIN_LOGIN_PER_NETWORK = os.getenv("RATELIMIT_ADMIN_LOGIN_PER_NETWORK", "30/15m")
@@ -271,6 +269,55 @@ SMS_FILE_PATH = Path(os.getenv("SMS_FILE_PATH", DATA_DIR / "sms-outbox.jsonl"))
 
 # Imports.
 IMPORT_BATCH_SIZE = envint("IMPORT_BATCH_SIZE", "5000")
+
+# The site's public address, for links in emails and texts sent by workers.
+SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Email: SMTP when EMAIL_HOST is set, else printed to the console (embedded default).
+EMAIL_HOST = os.getenv("EMAIL_HOST", "")
+EMAIL_BACKEND = os.getenv(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = envint("EMAIL_PORT", "587")
+EMAIL_HOST_USER = os.getenv("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "True" if EMAIL_HOST_USER else "False")
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", "False")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", "20")
+DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "breachcheck <alerts@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Alerts. Subscribers' contacts are encrypted with Fernet under this key
+# ("new,old" keeps old rows readable); the embedded default keeps it in a
+# git-ignored file that `make run` creates, like the pepper.
+ALERTS_FERNET_KEY = envsecret("ALERTS_FERNET_KEY")
+ALERTS_FERNET_KEY_DEFAULT_FILE = DATA_DIR / "alerts-key"
+ALERTS_CONFIRM_MAX_AGE = envint("ALERTS_CONFIRM_MAX_AGE", str(2 * 24 * 3600))
+ALERTS_MANAGE_LINK_MAX_AGE = envint("ALERTS_MANAGE_LINK_MAX_AGE", str(90 * 24 * 3600))
+RATELIMIT_SUBSCRIBE_PER_IP = os.getenv("RATELIMIT_SUBSCRIBE_PER_IP", "10/h")
+RATELIMIT_SUBSCRIBE_PER_NETWORK = os.getenv("RATELIMIT_SUBSCRIBE_PER_NETWORK", "30/h")
+# Used by authorize_subscribe() in leaks/ratelimits.py (alerts/views.py counts IP and network).
+RATELIMIT_SUBSCRIBE_PER_NUMBER = os.getenv("RATELIMIT_SUBSCRIBE_PER_NUMBER", "5/h")
+RATELIMIT_SUBSCRIBE_GLOBAL = os.getenv("RATELIMIT_SUBSCRIBE_GLOBAL", "1000/h")
+RATELIMIT_CONFIRM_EMAIL_PER_ADDRESS = os.getenv("RATELIMIT_CONFIRM_EMAIL_PER_ADDRESS", "3/h")
+RATELIMIT_CONFIRM_EMAIL_GLOBAL = os.getenv("RATELIMIT_CONFIRM_EMAIL_GLOBAL", "500/h")
+# Sending: each run of the send task claims at most a batch; the rates cap what
+# all workers together send per channel (django-ratelimit syntax).
+ALERTS_BATCH_SIZE = envint("ALERTS_BATCH_SIZE", "50")
+ALERTS_EMAIL_RATE = os.getenv("ALERTS_EMAIL_RATE", "120/m")
+ALERTS_SMS_RATE = os.getenv("ALERTS_SMS_RATE", "30/m")
+ALERTS_MAX_ATTEMPTS = envint("ALERTS_MAX_ATTEMPTS", "8")
+ALERTS_RETRY_BACKOFF_SECONDS = envint("ALERTS_RETRY_BACKOFF_SECONDS", "60")
+ALERTS_RETRY_BACKOFF_MAX_SECONDS = envint("ALERTS_RETRY_BACKOFF_MAX_SECONDS", "21600")
+# A claimed send not finished by then is taken as lost with its worker and sent again.
+ALERTS_SENDING_LEASE_SECONDS = envint("ALERTS_SENDING_LEASE_SECONDS", "600")
+ALERTS_SWEEP_SECONDS = envint("ALERTS_SWEEP_SECONDS", "300")
+CELERY_BEAT_SCHEDULE = {
+    "alerts-sweep": {"task": "alerts.tasks.alerts_sweep", "schedule": ALERTS_SWEEP_SECONDS},
+}
 
 # Error reports and logs never show a phone number (leaks/reporting.py).
 DEFAULT_EXCEPTION_REPORTER = "leaks.reporting.PrivateExceptionReporter"

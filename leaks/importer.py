@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from alerts.services import alerts_enqueue_for_job
 from leaks import hashing
 from leaks.dumps import DumpError, read_phone_values
 from leaks.models import Breach, Exposure, ImportJob, StagedHash
@@ -196,6 +197,8 @@ def _merge(job: ImportJob, tally: Tally) -> None:
         report={**job.report, **tally.report()},
         error="",
     )
+    # Alerts for the new exposures, queued when this transaction commits.
+    alerts_enqueue_for_job(job)
 
 
 def _fail(job: ImportJob, reason: str) -> None:

@@ -5,10 +5,12 @@ from collections.abc import Mapping
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET
 
+from alerts.forms import SubscribeForm
 from leaks import catalogue, data_classes, ownership
 from leaks.forms import CheckForm, CodeForm
 from leaks.hashing import phone_hashes
@@ -74,6 +76,7 @@ def _result(
         # The person types the number again: the page never holds it in full.
         "prove_form": None if proven else _prove_form(),
         "form_again": CheckForm(),
+        "alerts_form": SubscribeForm(),
         "require_proof": settings.RESULTS_REQUIRE_PROOF,
     }
     return render(request, "leaks/result.html", context)
@@ -177,6 +180,8 @@ def privacy(request: HttpRequest) -> HttpResponse:
         "code_minutes": max(1, settings.OWNERSHIP_CODE_TTL_SECONDS // 60),
         "proof_minutes": max(1, settings.OWNERSHIP_PROOF_TTL_SECONDS // 60),
         "session_days": max(1, settings.SESSION_COOKIE_AGE // 86400),
+        "confirm_days": max(1, settings.ALERTS_CONFIRM_MAX_AGE // 86400),
+        "mine_url": reverse("bc-alerts-mine"),
     }
     return render(request, "leaks/privacy.html", context)
 

@@ -214,3 +214,22 @@ def digits_variants(number: str) -> list[str]:
     """Forms a leaked number could take in storage: national, E.164, with 86."""
     national = number.lstrip("+").removeprefix("86")
     return [national, "86" + national, "+86" + national]
+
+
+@pytest.fixture
+def smtp_server(settings) -> Iterator[object]:
+    """A local SMTP server recording messages, with Django's SMTP backend pointed at it."""
+    from tests.smtp_server import SmtpServer
+
+    # The server's own log names senders and recipients; it stands for a remote
+    # mail server, so keep it out of the logs scanned for contacts.
+    logging.getLogger("mail.log").disabled = True
+    server = SmtpServer().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    yield server
+    server.stop()

@@ -28,3 +28,11 @@ def test_the_privacy_page_states_the_proof_lifetimes_from_the_settings(client):
     text = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "5 minutes have passed" in text
     assert "30 minutes at most" in text
+
+
+@override_settings(ALERTS_CONFIRM_MAX_AGE=3 * 86400)
+def test_the_privacy_page_says_how_to_delete_a_subscription(client):
+    text = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "not confirmed within 3 days is deleted" in text
+    assert 'href="/alerts/mine/"' in text
+    assert "unsubscribe link" in text

@@ -1,0 +1,33 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from leaks.forms import CheckForm
+
+
+class SubscribeForm(CheckForm):
+    email = forms.EmailField(
+        label=_("Email address"),
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "placeholder": "you@example.com"}),
+    )
+    by_sms = forms.BooleanField(label=_("Text messages to this number"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "alerts_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].widget.attrs.pop("autofocus", None)
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        local, _, domain = email.rpartition("@")
+        # One address, one hash: the domain is case-insensitive, and in practice so is the rest.
+        return f"{local}@{domain}".lower() if email else ""
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("email") and not cleaned.get("by_sms"):
+            raise forms.ValidationError(
+                _("Give an email address, tick text messages, or both."), code="no_channel"
+            )
+        return cleaned

@@ -1,0 +1,160 @@
+"""Subscriptions: create, confirm, delete; and the import hook that queues alerts."""
+
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from alerts import crypto, messages, tokens
+from alerts.models import AlertDelivery, AlertScan, Subscription
+from leaks.hashing import current_version, phone_hash
+from leaks.models import Exposure, ImportJob
+from leaks.phones import Phone
+
+log = logging.getLogger(__name__)
+
+
+def subscription_request(
+    *, phone: Phone, channel: str, contact: str, contact_masked: str, language: str
+) -> Subscription:
+    """The subscription of this contact to this number, created unconfirmed if new."""
+    digest = phone_hash(phone.e164)
+    existing = (
+        Subscription.objects.filter(phone_hash=digest, key_version=current_version())
+        .filter(channel=channel, contact_hash__in=crypto.contact_hashes(channel, contact).values())
+        .first()
+    )
+    if existing is not None:
+        return existing
+    sealed = crypto.seal({"to": contact, "masked": contact_masked, "number": phone.masked})
+    subscription, _ = Subscription.objects.get_or_create(
+        phone_hash=digest,
+        key_version=current_version(),
+        channel=channel,
+        contact_hash=crypto.contact_hash(channel, contact),
+        defaults={
+            "contact_sealed": sealed,
+            "contact_key_version": current_version(),
+            "language": language,
+        },
+    )
+    return subscription
+
+
+def subscription_confirm(*, subscription: Subscription) -> bool:
+    """Confirm once; True when this call confirmed it."""
+    confirmed = Subscription.objects.filter(pk=subscription.pk, confirmed_at=None).update(
+        confirmed_at=timezone.now()
+    )
+    subscription.refresh_from_db()
+    if confirmed:
+        log.info("subscription %s confirmed (%s)", subscription.pk, subscription.channel)
+    return bool(confirmed)
+
+
+def subscription_delete(*, subscription: Subscription) -> None:
+    """Delete the subscription with its encrypted contact and its alert records, at once."""
+    log.info("subscription %s deleted", subscription.pk)
+    subscription.delete()
+
+
+def subscription_contact(subscription: Subscription) -> dict:
+    """The decrypted contact: {"to", "masked", "number"} (the number masked)."""
+    return crypto.unseal(subscription.contact_sealed)
+
+
+def confirmation_email_send(*, subscription: Subscription, base_url: str) -> None:
+    """Email the signed confirmation link; the only message an unconfirmed address gets."""
+    contact = subscription_contact(subscription)
+    context = {
+        "number": contact["number"],
+        "confirm_url": tokens.link_for(subscription, tokens.CONFIRM, base=base_url),
+        "site_url": base_url,
+        "days": max(settings.ALERTS_CONFIRM_MAX_AGE // 86400, 1),
+    }
+    message = messages.email_message(
+        name="confirm", context=context, to=contact["to"], language=subscription.language
+    )
+    message.send()
+    Subscription.objects.filter(pk=subscription.pk).update(confirmation_sent_at=timezone.now())
+    log.info("confirmation email sent for subscription %s", subscription.pk)
+
+
+def subscriptions_visible(
+    *, numbers: list[Mapping[int, bytes]], contact_hashes: list[bytes]
+) -> QuerySet[Subscription]:
+    """Subscriptions a person may see: of numbers they proved, or of their address."""
+    match = Q(pk__in=[])
+    for hashes in numbers:
+        for version, digest in hashes.items():
+            match |= Q(phone_hash=digest, key_version=version)
+    if contact_hashes:
+        match |= Q(contact_hash__in=contact_hashes)
+    return Subscription.objects.filter(match).order_by("created_at")
+
+
+def subscriptions_expire_unconfirmed() -> int:
+    """Forget subscriptions whose confirmation link has expired."""
+    cutoff = timezone.now() - timedelta(seconds=settings.ALERTS_CONFIRM_MAX_AGE)
+    deleted, _ = Subscription.objects.filter(confirmed_at=None, created_at__lt=cutoff).delete()
+    return deleted
+
+
+def alerts_enqueue_for_job(job: ImportJob) -> None:
+    """Queue the alerts of a finished import once its merge has committed.
+
+    The importer calls this right after it marks the job DONE, inside the merge
+    transaction; if the worker dies before the task is queued, the sweep finds
+    the job without an AlertScan and queues it then."""
+    from alerts.tasks import alerts_match
+
+    job_id = job.pk
+    transaction.on_commit(lambda: alerts_match.delay(job_id))
+
+
+@transaction.atomic
+def deliveries_create_for_job(*, job: ImportJob) -> int:
+    """One pending alert per (confirmed subscription, breach) for the numbers this
+    import added to its breach. Idempotent: the unique record makes a re-run a no-op."""
+    scan, created = AlertScan.objects.select_for_update().get_or_create(job=job)
+    if not created:
+        return 0
+    breach = job.breach
+    if job.status != ImportJob.Status.DONE or breach.is_retired:
+        return 0
+    # Probe the exposures' unique (phone_hash, key_version, breach) index once per
+    # subscription. "+ 0" keeps the planner off the first_job index, which would
+    # scan every exposure of the import for each subscription.
+    new_here = Exposure.objects.annotate(job_plus_0=F("first_job_id") + 0).filter(
+        breach_id=job.breach_id,
+        phone_hash=OuterRef("phone_hash"),
+        key_version=OuterRef("key_version"),
+        job_plus_0=job.pk,
+    )
+    # Someone who subscribed after the import finished sees the breach on the
+    # result page; alerts are for what came after them.
+    subscriptions = Subscription.objects.filter(
+        Exists(new_here), confirmed_at__isnull=False, confirmed_at__lte=job.finished_at
+    )
+    now = timezone.now()
+    rows = [
+        AlertDelivery(subscription_id=pk, breach=breach, job=job, next_attempt_at=now)
+        for pk in subscriptions.values_list("pk", flat=True)
+    ]
+    AlertDelivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    AlertScan.objects.filter(pk=scan.pk).update(matched=len(rows))
+    log.info("import job %s: %s alerts queued for breach %s", job.pk, len(rows), breach.pk)
+    return len(rows)
+
+
+def jobs_without_alert_scan() -> QuerySet[ImportJob]:
+    """Finished imports whose alerts were never matched (their task was lost)."""
+    recent = timezone.now() - timedelta(days=7)
+    scanned = AlertScan.objects.filter(job=OuterRef("pk"))
+    return ImportJob.objects.filter(status=ImportJob.Status.DONE, finished_at__gte=recent).exclude(
+        Exists(scanned)
+    )
