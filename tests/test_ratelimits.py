@@ -31,9 +31,9 @@ def test_network_of_groups_ipv4_by_24_and_ipv6_by_64():
 
 def test_hit_counts_up_to_the_rate_then_limits():
     request = RequestFactory().post("/")
-    results = [hit(request, group="t", key="k1", rate="3/m") for _ in range(5)]
+    results = [hit(request, group="t", key="k1", rate="3/h") for _ in range(5)]
     assert results == [False, False, False, True, True]
-    assert hit(request, group="t", key="k2", rate="3/m") is False
+    assert hit(request, group="t", key="k2", rate="3/h") is False
 
 
 def test_opaque_hides_the_value_and_is_stable():
