@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test worker lint format bench bench-import bench-api bench-alerts messages clean
+.PHONY: run test worker lint format bench bench-import bench-api bench-alerts bench-enum bench-timing messages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,14 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# Plays a number harvester against gunicorn + Redis on 127.0.0.1 and counts its answers.
+bench-enum: $(STAMP)
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(PY) bench/enum_attack.py $(BENCH_ARGS)
+
+# Times checks of numbers in no breach vs only in sensitive breaches (must look alike).
+bench-timing: $(STAMP)
+	$(PY) bench/sensitive_timing.py $(BENCH_ARGS)
 
 # API timings on a throw-away test database (PostgreSQL too when DATABASE_URL is set).
 bench-api: $(STAMP)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "leaks",
+    "audit",
     "api",
     "alerts",
 ]
@@ -72,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "breachcheck.middleware.SecurityHeadersMiddleware",
+    "audit.context.AuditActorMiddleware",
 ]
 
 ROOT_URLCONF = "breachcheck.urls"
@@ -179,10 +182,22 @@ SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", str(not DEBUG))
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", str(not DEBUG))
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000")
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", str(not DEBUG))
-SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "False")
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", str(not DEBUG))
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# No inline script, no script or style from elsewhere, no framing, forms post
+# only here (breachcheck/middleware.py sets these headers).
+CONTENT_SECURITY_POLICY = os.getenv(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+)
+PERMISSIONS_POLICY = os.getenv(
+    "PERMISSIONS_POLICY", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+)
 if envbool("USE_X_FORWARDED_PROTO", "False"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -197,9 +212,23 @@ BREACHCHECK_PEPPER_DEFAULT_FILE = DATA_DIR / "pepper"
 BREACHCHECK_PEPPER_VERSION = envint("BREACHCHECK_PEPPER_VERSION", "1")
 BREACHCHECK_OLD_PEPPERS = envsecret("BREACHCHECK_OLD_PEPPERS")
 
-# Rate limits (django-ratelimit syntax).
-RATELIMIT_CHECK_PER_IP = os.getenv("RATELIMIT_CHECK_PER_IP", "20/h")
+# Rate limits (django-ratelimit syntax: "20/h", "10/15m"; empty turns a layer
+# off). Layers: per client IP, per IPv4 /24 or IPv6 /64, per number (or admin
+# username), and a global budget. See leaks/ratelimits.py.
 RATELIMIT_ENABLE = envbool("RATELIMIT_ENABLE", "True")
+RATELIMIT_CHECK_PER_IP = os.getenv("RATELIMIT_CHECK_PER_IP", "20/h")
+RATELIMIT_CHECK_PER_NETWORK = os.getenv("RATELIMIT_CHECK_PER_NETWORK", "60/h")
+RATELIMIT_CHECK_PER_NUMBER = os.getenv("RATELIMIT_CHECK_PER_NUMBER", "12/h")
+RATELIMIT_CHECK_GLOBAL = os.getenv("RATELIMIT_CHECK_GLOBAL", "5000/h")
+# Subscriptions: see the alerts section below.
+# No global admin-login budget: it would let anyone lock every admin out.
+RATELIMIT_ADMIN_LOGIN_PER_IP = os.getenv("RATELIMIT_ADMIN_LOGIN_PER_IP", "10/15m")
+RATELIMIT_ADMIN_LOGIN_PER_NETWORK = os.getenv("RATELIMIT_ADMIN_LOGIN_PER_NETWORK", "30/15m")
+RATELIMIT_ADMIN_LOGIN_PER_USERNAME = os.getenv("RATELIMIT_ADMIN_LOGIN_PER_USERNAME", "10/15m")
+RATELIMIT_ADMIN_LOGIN_GLOBAL = os.getenv("RATELIMIT_ADMIN_LOGIN_GLOBAL", "")
+# Proxies whose X-Forwarded-For is believed (CIDRs, e.g. "10.0.0.0/8,127.0.0.1").
+# Empty: the header is ignored and REMOTE_ADDR is the client.
+TRUSTED_PROXIES = envlist("TRUSTED_PROXIES")
 # Lookups per API key, unless the key sets its own.
 API_KEY_DEFAULT_RATE = os.getenv("API_KEY_DEFAULT_RATE", "60/m")
 
@@ -214,6 +243,17 @@ RATELIMIT_SMS_PER_IP = os.getenv("RATELIMIT_SMS_PER_IP", "5/h")
 RATELIMIT_SMS_PER_NETWORK = os.getenv("RATELIMIT_SMS_PER_NETWORK", "20/h")
 RATELIMIT_SMS_GLOBAL = os.getenv("RATELIMIT_SMS_GLOBAL", "500/h")
 RATELIMIT_CODE_PER_IP = os.getenv("RATELIMIT_CODE_PER_IP", "30/h")
+# The same rates as policies of leaks/ratelimits.py (authorize_code_request(),
+# authorize_code_attempt()); the SMS_* and CODE_PER_IP names above stay the
+# ones to set. Code attempts are also capped per code (OWNERSHIP_CODE_MAX_ATTEMPTS).
+RATELIMIT_CODE_REQUEST_PER_IP = RATELIMIT_SMS_PER_IP
+RATELIMIT_CODE_REQUEST_PER_NETWORK = RATELIMIT_SMS_PER_NETWORK
+RATELIMIT_CODE_REQUEST_PER_NUMBER = RATELIMIT_SMS_PER_NUMBER
+RATELIMIT_CODE_REQUEST_GLOBAL = RATELIMIT_SMS_GLOBAL
+RATELIMIT_CODE_ATTEMPT_PER_IP = RATELIMIT_CODE_PER_IP
+RATELIMIT_CODE_ATTEMPT_PER_NETWORK = os.getenv("RATELIMIT_CODE_ATTEMPT_PER_NETWORK", "100/h")
+RATELIMIT_CODE_ATTEMPT_PER_NUMBER = os.getenv("RATELIMIT_CODE_ATTEMPT_PER_NUMBER", "15/h")
+RATELIMIT_CODE_ATTEMPT_GLOBAL = os.getenv("RATELIMIT_CODE_ATTEMPT_GLOBAL", "3000/h")
 # Operator switch: show no result at all (hit or miss) before the number is proven.
 RESULTS_REQUIRE_PROOF = envbool("RESULTS_REQUIRE_PROOF", "False")
 
@@ -259,6 +299,9 @@ ALERTS_CONFIRM_MAX_AGE = envint("ALERTS_CONFIRM_MAX_AGE", str(2 * 24 * 3600))
 ALERTS_MANAGE_LINK_MAX_AGE = envint("ALERTS_MANAGE_LINK_MAX_AGE", str(90 * 24 * 3600))
 RATELIMIT_SUBSCRIBE_PER_IP = os.getenv("RATELIMIT_SUBSCRIBE_PER_IP", "10/h")
 RATELIMIT_SUBSCRIBE_PER_NETWORK = os.getenv("RATELIMIT_SUBSCRIBE_PER_NETWORK", "30/h")
+# Used by authorize_subscribe() in leaks/ratelimits.py (alerts/views.py counts IP and network).
+RATELIMIT_SUBSCRIBE_PER_NUMBER = os.getenv("RATELIMIT_SUBSCRIBE_PER_NUMBER", "5/h")
+RATELIMIT_SUBSCRIBE_GLOBAL = os.getenv("RATELIMIT_SUBSCRIBE_GLOBAL", "1000/h")
 RATELIMIT_CONFIRM_EMAIL_PER_ADDRESS = os.getenv("RATELIMIT_CONFIRM_EMAIL_PER_ADDRESS", "3/h")
 RATELIMIT_CONFIRM_EMAIL_GLOBAL = os.getenv("RATELIMIT_CONFIRM_EMAIL_GLOBAL", "500/h")
 # Sending: each run of the send task claims at most a batch; the rates cap what
@@ -276,12 +319,24 @@ CELERY_BEAT_SCHEDULE = {
     "alerts-sweep": {"task": "alerts.tasks.alerts_sweep", "schedule": ALERTS_SWEEP_SECONDS},
 }
 
+# Error reports and logs never show a phone number (leaks/reporting.py).
+DEFAULT_EXCEPTION_REPORTER = "leaks.reporting.PrivateExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "leaks.reporting.PrivateExceptionReporterFilter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact_numbers": {"()": "leaks.reporting.RedactNumbersFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_numbers"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
+    # Django's own console handler (DEBUG only) would print without the filter.
+    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
 # Hostile-dump limits: the longest line (or SQL value, JSON record) in bytes,
 # the most a compressed dump may unpack to, and the largest packed:unpacked

@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from leaks.views import admin_login
+
 urlpatterns = [
+    # Before admin.site.urls so the rate-limited login wins.
+    path("admin/login/", admin_login, name="bc-admin-login"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("api.urls")),

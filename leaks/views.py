@@ -1,13 +1,14 @@
 import logging
+import math
 from collections.abc import Mapping
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET
-from django_ratelimit.decorators import ratelimit
 
 from alerts.forms import SubscribeForm
 from leaks import catalogue, data_classes, ownership
@@ -15,7 +16,14 @@ from leaks.forms import CheckForm, CodeForm
 from leaks.hashing import phone_hashes
 from leaks.lookups import breaches_for_hashes, totals
 from leaks.phones import Phone
-from leaks.ratelimits import client_ip, hit
+from leaks.ratelimits import (
+    Decision,
+    authorize_admin_login,
+    authorize_check,
+    client_ip,
+    hit,
+    longest_window,
+)
 from leaks.sms import SmsError
 
 logger = logging.getLogger(__name__)
@@ -35,13 +43,12 @@ LIMIT_MESSAGES = {
 LATEST = 5
 
 
-def _check_rate(group: str, request: HttpRequest) -> str:
-    return settings.RATELIMIT_CHECK_PER_IP
-
-
-def too_many_requests(request: HttpRequest) -> HttpResponse:
-    response = render(request, "leaks/429.html", status=429)
-    response["Retry-After"] = "3600"
+def too_many_requests(request: HttpRequest, decision: Decision | None = None) -> HttpResponse:
+    """The friendly 429 page, with the real time left in Retry-After."""
+    retry_after = decision.retry_after if decision is not None else 3600
+    minutes = max(1, math.ceil(retry_after / 60))
+    response = render(request, "leaks/429.html", {"minutes": minutes}, status=429)
+    response["Retry-After"] = str(retry_after)
     return response
 
 
@@ -84,19 +91,18 @@ def _prove_form() -> CheckForm:
 # The number arrives in a POST body, never in a URL, so it stays out of
 # access logs and browser history; error reports hide it too.
 @sensitive_post_parameters("phone")
-@ratelimit(key="ip", rate=_check_rate, method="POST", block=False)
 def check(request: HttpRequest) -> HttpResponse:
     form = CheckForm(request.POST or None)
-    if request.method == "POST":
-        if getattr(request, "limited", False):
-            return too_many_requests(request)
-        if form.is_valid():
-            phone = form.cleaned_data["phone"]
-            if settings.RESULTS_REQUIRE_PROOF and not ownership.session_is_proven(request, phone):
-                # No answer before proof: a hit and a miss both lead to the code page.
-                return _send_code(request, phone)
-            hashes = phone_hashes(phone.e164)
-            return _result(request, masked=phone.masked, hashes=hashes, phone=phone)
+    if request.method == "POST" and form.is_valid():
+        phone = form.cleaned_data["phone"]
+        decision = authorize_check(request, phone)
+        if not decision:
+            return too_many_requests(request, decision)
+        if settings.RESULTS_REQUIRE_PROOF and not ownership.session_is_proven(request, phone):
+            # No answer before proof: a hit and a miss both lead to the code page.
+            return _send_code(request, phone)
+        hashes = phone_hashes(phone.e164)
+        return _result(request, masked=phone.masked, hashes=hashes, phone=phone)
     status = 400 if form.is_bound else 200
     context = {
         "form": form,
@@ -165,3 +171,28 @@ def proof_result(request: HttpRequest) -> HttpResponse:
     if entry is None:
         return redirect("bc-check")
     return _result(request, masked=entry["masked"], hashes=ownership.hashes_of(entry), phone=None)
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    hours = max(1, math.ceil(longest_window() / 3600))
+    context = {
+        "counter_hours": hours,
+        "code_minutes": max(1, settings.OWNERSHIP_CODE_TTL_SECONDS // 60),
+        "proof_minutes": max(1, settings.OWNERSHIP_PROOF_TTL_SECONDS // 60),
+        "session_days": max(1, settings.SESSION_COOKIE_AGE // 86400),
+        "confirm_days": max(1, settings.ALERTS_CONFIRM_MAX_AGE // 86400),
+        "mine_url": reverse("bc-alerts-mine"),
+    }
+    return render(request, "leaks/privacy.html", context)
+
+
+@sensitive_post_parameters("password")
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin's own login view behind the admin-login rate limit."""
+    from django.contrib import admin
+
+    if request.method == "POST":
+        decision = authorize_admin_login(request, request.POST.get("username", ""))
+        if not decision:
+            return too_many_requests(request, decision)
+    return admin.site.login(request)

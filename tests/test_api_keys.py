@@ -47,8 +47,8 @@ def test_a_deleted_key_stops_working_at_once(client, db):
 
 
 def test_each_key_has_its_own_limit(client, db):
-    _first, first = apikey_create(name="first", rate="2/m")
-    _second, second = apikey_create(name="second", rate="3/m")
+    _first, first = apikey_create(name="first", rate="2/h")
+    _second, second = apikey_create(name="second", rate="3/h")
     assert [lookup(client, first).status_code for _ in range(3)] == [200, 200, 429]
     assert [lookup(client, second).status_code for _ in range(4)] == [200, 200, 200, 429]
 
@@ -64,14 +64,14 @@ def test_over_the_limit_is_429_with_retry_after(client, db):
 
 def test_invalid_requests_count_against_the_limit(client, db):
     # Otherwise a key could probe the validator for free.
-    _api_key, token = apikey_create(name="sloppy", rate="2/m")
+    _api_key, token = apikey_create(name="sloppy", rate="2/h")
     assert lookup(client, token, number="12").status_code == 400
     assert lookup(client, token, number="12").status_code == 400
     assert lookup(client, token).status_code == 429
 
 
 def test_unauthenticated_requests_do_not_use_a_keys_limit(client, db):
-    _api_key, token = apikey_create(name="victim", rate="1/m")
+    _api_key, token = apikey_create(name="victim", rate="1/h")
     for _ in range(3):
         assert lookup(client, "bck_wrong").status_code == 401
     assert lookup(client, token).status_code == 200
@@ -86,7 +86,7 @@ def test_a_key_rejects_a_malformed_rate(db):
 
 def test_no_plaintext_number_in_logs_or_database_from_api_calls(client, db, all_logs):
     breach_with_numbers("shop", [NUMBER])
-    _api_key, token = apikey_create(name="logs", rate="3/m")
+    _api_key, token = apikey_create(name="logs", rate="3/h")
     lookup(client, token, "+86 138 0013 8000")
     lookup(client, token, "1380013800")  # invalid: 400
     client.post(

@@ -93,7 +93,7 @@ def test_checks_are_rate_limited_per_client_ip(client, breaches, settings):
     assert codes == [200, 200, 200, 429]
     limited = check(client, "13800138000", HTTP_ACCEPT_LANGUAGE="en")
     assert limited["Retry-After"]
-    assert "Too many checks" in limited.content.decode()
+    assert "Please slow down" in limited.content.decode()
     other_ip = check(client, "13800138000", REMOTE_ADDR="198.51.100.7")
     assert other_ip.status_code == 200
 

@@ -1,0 +1,21 @@
+"""Small builders shared by the view and privacy tests."""
+
+from leaks.hashing import current_version, phone_hash
+from leaks.models import Breach, Exposure
+from leaks.phones import normalize
+
+
+def breach_with(slug: str, numbers: list[str], **fields) -> Breach:
+    """A breach holding the given numbers, stored as the importer stores them."""
+    breach = Breach.objects.create(slug=slug, title=fields.pop("title", slug), **fields)
+    Exposure.objects.bulk_create(
+        Exposure(
+            breach=breach,
+            phone_hash=phone_hash(normalize(number).e164),
+            key_version=current_version(),
+        )
+        for number in numbers
+    )
+    breach.pwn_count = len(numbers)
+    breach.save(update_fields=["pwn_count"])
+    return breach

@@ -1,0 +1,38 @@
+import pytest
+from django.test import override_settings
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_footer_links_to_the_privacy_page(client):
+    assert 'href="/privacy/"' in client.get("/").content.decode()
+
+
+@override_settings(RATELIMIT_SUBSCRIBE_PER_NUMBER="5/d")
+def test_the_privacy_page_states_how_long_counters_live_from_the_settings(client):
+    text = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "keyed hash" in text
+    assert "within 24 hours" in text
+
+
+def test_the_privacy_page_speaks_both_languages(client):
+    english = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    chinese = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "what this site keeps" in english
+    assert "隐私" in chinese
+    assert "what this site keeps" not in chinese
+
+
+@override_settings(OWNERSHIP_CODE_TTL_SECONDS=300, OWNERSHIP_PROOF_TTL_SECONDS=1800)
+def test_the_privacy_page_states_the_proof_lifetimes_from_the_settings(client):
+    text = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "5 minutes have passed" in text
+    assert "30 minutes at most" in text
+
+
+@override_settings(ALERTS_CONFIRM_MAX_AGE=3 * 86400)
+def test_the_privacy_page_says_how_to_delete_a_subscription(client):
+    text = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "not confirmed within 3 days is deleted" in text
+    assert 'href="/alerts/mine/"' in text
+    assert "unsubscribe link" in text

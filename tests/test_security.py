@@ -1,0 +1,114 @@
+"""Deployment checks, security headers, CSRF on every form, Argon2."""
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.hashers import get_hasher
+
+from tests.conftest import ROOT
+
+
+def _templates() -> list:
+    return sorted([*ROOT.glob("templates/**/*.html"), *ROOT.glob("*/templates/**/*.html")])
+
+
+def _deploy_check(**env) -> subprocess.CompletedProcess:
+    production = {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "DJANGO_SETTINGS_MODULE": "breachcheck.settings",
+        "DEBUG": "False",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "breachcheck.example",
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=production,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_under_production_settings():
+    result = _deploy_check()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_catches_a_weakened_production_setting():
+    # Proves the check above can fail: turning HSTS off is reported.
+    result = _deploy_check(SECURE_HSTS_SECONDS="0")
+    assert result.returncode != 0
+    assert "security.W004" in result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = _deploy_check(SECRET_KEY="")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.django_db
+def test_every_page_sends_a_csp_without_inline_script_and_other_headers(client):
+    for path in ["/", "/privacy/", "/breaches/", "/api/v1/docs", "/admin/login/"]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        csp = response["Content-Security-Policy"]
+        directives = dict(part.strip().split(" ", 1) for part in csp.split(";"))
+        assert directives["script-src"] == "'self'", path
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        assert directives["frame-ancestors"] == "'none'"
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Referrer-Policy"] == "same-origin"
+        assert "camera=()" in response["Permissions-Policy"]
+
+
+def test_templates_have_no_inline_script_or_event_handlers():
+    for path in _templates():
+        text = path.read_text()
+        for tag in re.findall(r"<script\b[^>]*>", text):
+            assert "src=" in tag, f"inline script in {path}"
+        assert not re.search(r"\son[a-z]+\s*=", text), f"inline event handler in {path}"
+
+
+def test_every_post_form_in_the_templates_has_a_csrf_token():
+    forms = 0
+    for path in _templates():
+        for form in re.findall(r"<form\b.*?</form>", path.read_text(), flags=re.S | re.I):
+            if re.search(r'method="post"', form, flags=re.I):
+                forms += 1
+                assert "{% csrf_token %}" in form, f"form without csrf_token in {path}"
+    assert forms >= 2
+
+
+@pytest.mark.django_db
+def test_a_post_without_the_csrf_token_is_refused():
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post("/", {"phone": "13800138000"}).status_code == 403
+    page = strict.get("/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())[1]
+    response = strict.post("/", {"phone": "13800138000", "csrfmiddlewaretoken": token})
+    assert response.status_code == 200
+
+
+def test_argon2_is_the_password_hasher():
+    assert settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+    assert get_hasher("default").algorithm == "argon2"
+
+
+@pytest.mark.django_db
+def test_admin_passwords_are_stored_with_argon2(django_user_model):
+    user = django_user_model.objects.create_user("boss", password="right-horse-battery-staple")
+    assert user.password.startswith("argon2$")
+    assert user.check_password("right-horse-battery-staple")
