@@ -1,6 +1,7 @@
 from celery import shared_task
 from celery.signals import worker_ready
 
+from leaks import housekeeping
 from leaks.importer import import_chunk_run, import_plan, import_resume
 from leaks.models import ImportChunk, ImportJob
 
@@ -21,6 +22,11 @@ def import_chunk(self, chunk_id: int) -> None:
     chunk = ImportChunk.objects.select_related("job").filter(pk=chunk_id).first()
     if chunk is not None:
         import_chunk_run(chunk, worker=self.request.hostname or "worker")
+
+
+@shared_task
+def expired_data_clear() -> None:
+    housekeeping.expired_data_clear()
 
 
 @worker_ready.connect
