@@ -10,6 +10,7 @@ the result is the same with one worker or many.
 
 import logging
 from datetime import timedelta
+from itertools import pairwise
 from pathlib import Path
 
 from django.conf import settings
@@ -24,6 +25,7 @@ from leaks.models import Breach, Exposure, ImportChunk, ImportJob, StagedHash
 from leaks.phones import InvalidPhone, normalize
 from leaks.readers import DumpError, Plan, inspect, iter_values
 from leaks.readers.sources import PackedCounter
+from leaks.readers.text import row_starts
 from leaks.staging import stage_hashes
 
 log = logging.getLogger(__name__)
@@ -106,7 +108,7 @@ def _make_chunks(job: ImportJob) -> None:
     size = path.stat().st_size
     step = max(settings.IMPORT_CHUNK_BYTES, 1)
     if plan.splittable and size > step:
-        ranges = [(start, min(start + step, size)) for start in range(0, size, step)]
+        ranges = _chunk_ranges(path, plan.format, size, step)
     else:
         ranges = [(0, None)]
     with transaction.atomic():
@@ -115,6 +117,16 @@ def _make_chunks(job: ImportJob) -> None:
             ImportChunk(job=job, index=i, start=start, end=end)
             for i, (start, end) in enumerate(ranges)
         )
+
+
+def _chunk_ranges(path: Path, format: str, size: int, step: int) -> list[tuple[int, int]]:
+    if format == "csv":
+        # Cut only where a row starts: a quoted field may span lines.
+        with open(path, "rb") as stream:
+            starts = [0, *row_starts(stream, step), size]
+    else:
+        starts = [*range(0, size, step), size]
+    return list(pairwise(starts))
 
 
 def _claim(chunk: ImportChunk, worker: str) -> bool:

@@ -221,3 +221,29 @@ def test_resume_hands_a_stalled_chunk_to_another_worker(
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE
     assert (job.rows, job.new) == (1007, 1004)
+
+
+def test_chunks_never_cut_a_quoted_field_that_spans_lines(db, tmp_path, settings):
+    # Every note holds newlines, so a cut at a plain newline would split a row.
+    rows = [f'"{i}","note {i}\nline two\nline three","1390013{i:04d}"' for i in range(400)]
+    dump = tmp_path / "quoted.csv"
+    dump.write_text('"id","note","手机号"\n' + "\n".join(rows) + "\n", encoding="utf-8")
+    one = Breach.objects.create(slug="one", title="One")
+    many = Breach.objects.create(slug="many", title="Many")
+    single = import_run(make_job(one, dump))
+    settings.IMPORT_CHUNK_BYTES = 1000
+    chunked = import_run(make_job(many, dump))
+    assert ImportChunk.objects.filter(job=chunked).count() > 10
+    assert (single.rows, single.valid, single.invalid) == (400, 400, 0)
+    assert (chunked.rows, chunked.valid, chunked.invalid, chunked.new) == (400, 400, 0, 400)
+
+
+def test_row_starts_skip_newlines_inside_quotes():
+    import io
+
+    from leaks.readers.text import row_starts
+
+    data = b'a,b\n"x\ny",1\n"p""q\nr",2\ns,3\n'
+    starts = row_starts(io.BytesIO(data), 1)
+    assert starts == [4, 12, 23]
+    assert all(data[start - 1 : start] == b"\n" for start in starts)

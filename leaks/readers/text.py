@@ -74,6 +74,34 @@ def is_binary(head: bytes) -> bool:
     return control > max(2, len(head[:8192]) // 100)
 
 
+def row_starts(stream: BinaryIO, step: int) -> list[int]:
+    """Offsets, about `step` bytes apart, where a CSV row starts.
+
+    A quoted field may hold a newline, so a row starts only after a newline
+    that an even number of quote characters precede (ASCII-compatible text)."""
+    starts: list[int] = []
+    offset, inside, target = 0, 0, step
+    for block in iter_blocks(stream):
+        pos = 0
+        while pos < len(block):
+            if offset + pos < target:
+                cut = min(len(block), target - offset)
+                inside ^= block.count(b'"', pos, cut) & 1
+                pos = cut
+                continue
+            newline = block.find(b"\n", pos)
+            if newline < 0:
+                inside ^= block.count(b'"', pos) & 1
+                break
+            inside ^= block.count(b'"', pos, newline) & 1
+            pos = newline + 1
+            if not inside:
+                starts.append(offset + pos)
+                target = offset + pos + step
+        offset += len(block)
+    return [start for start in starts if start < offset]
+
+
 def range_blocks(stream: BinaryIO, start: int, end: int | None) -> Iterator[bytes]:
     """Blocks holding exactly the lines that start in [start, end)."""
     if start > 0:
