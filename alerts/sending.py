@@ -102,8 +102,16 @@ def throttle_take(channel: str) -> int:
 
 def delivery_unclaim(*, delivery: AlertDelivery) -> None:
     """Give a claim back unused (the channel's budget ran out)."""
-    AlertDelivery.objects.filter(pk=delivery.pk, status=AlertDelivery.Status.SENDING).update(
+    _still_mine(delivery).update(
         status=AlertDelivery.Status.PENDING, attempts=F("attempts") - 1, claimed_at=None
+    )
+
+
+def _still_mine(delivery: AlertDelivery):
+    # A claim that outlived its lease may have been taken again by another
+    # worker (attempts moved on): then this worker must not touch the row.
+    return AlertDelivery.objects.filter(
+        pk=delivery.pk, status=AlertDelivery.Status.SENDING, attempts=delivery.attempts
     )
 
 
@@ -162,7 +170,7 @@ def backoff_seconds(attempts: int) -> int:
 
 def _record_failure(delivery: AlertDelivery, reason: str) -> None:
     gave_up = delivery.attempts >= settings.ALERTS_MAX_ATTEMPTS
-    AlertDelivery.objects.filter(pk=delivery.pk, status=AlertDelivery.Status.SENDING).update(
+    _still_mine(delivery).update(
         status=AlertDelivery.Status.FAILED if gave_up else AlertDelivery.Status.PENDING,
         next_attempt_at=timezone.now() + timedelta(seconds=backoff_seconds(delivery.attempts)),
         last_error=reason,

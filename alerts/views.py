@@ -70,9 +70,7 @@ def _send_confirmation(request: HttpRequest, subscription: Subscription) -> Http
     if _confirm_email_limited(request, subscription):
         return _limited(request, EMAIL_LIMITED)
     try:
-        services.confirmation_email_send(
-            subscription=subscription, base_url=request.build_absolute_uri("/")
-        )
+        services.confirmation_email_send(subscription=subscription, base_url=settings.SITE_URL)
     except (smtplib.SMTPException, OSError) as exc:
         log.warning(
             "confirmation email for subscription %s not sent: %s",

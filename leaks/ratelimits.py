@@ -91,7 +91,11 @@ def opaque(value: str | bytes) -> str:
 
 
 def hit(request: HttpRequest, *, group: str, key: str, rate: str) -> bool:
-    """Count one request against (group, key); True when over the rate."""
+    """Count one request against (group, key); True when over the rate.
+
+    An empty rate turns the limit off."""
+    if not rate:
+        return False
     return is_ratelimited(
         request,
         group=group,

@@ -35,7 +35,13 @@ def need(condition: bool, what: str) -> None:
 def _fresh_cache() -> Iterator[None]:
     from django.core.cache import cache
 
-    cache.clear()
+    if settings.REDIS_URL:
+        # Only the tests' own keys: clear() would FLUSHDB the Celery broker too.
+        client = cache._cache.get_client(write=True)
+        for key in client.scan_iter(f"{settings.CACHES['default']['KEY_PREFIX']}:*"):
+            client.delete(key)
+    else:
+        cache.clear()
     yield
 
 

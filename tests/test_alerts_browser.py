@@ -10,7 +10,11 @@ from alerts.models import Subscription
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_person_subscribes_by_email_from_the_result_page(page, live_server, smtp_server):
+def test_a_person_subscribes_by_email_from_the_result_page(
+    page, live_server, smtp_server, settings
+):
+    # Links in mails are built from SITE_URL, never from the request's Host header.
+    settings.SITE_URL = live_server.url
     page.goto(live_server.url + "/")
     page.fill("form.check input[name=phone]", "138 0013 8000")
     page.click("form.check button[type=submit]")

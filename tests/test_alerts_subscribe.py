@@ -48,6 +48,17 @@ def test_it_emails_a_signed_confirmation_link_through_smtp(client, smtp_server):
     assert "m***@example.com" in page and EMAIL not in page
 
 
+def test_the_link_is_built_from_site_url_not_the_host_header(client, smtp_server, settings):
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.SITE_URL = "https://breachcheck.example"
+    client.post(
+        reverse("bc-alerts-subscribe"),
+        {"phone": NUMBER, "email": EMAIL},
+        HTTP_HOST="evil.example",
+    )
+    assert _link(smtp_server.messages[0]).startswith("https://breachcheck.example/alerts/")
+
+
 def test_the_link_confirms_with_a_button_not_on_opening(client, smtp_server):
     client.post(reverse("bc-alerts-subscribe"), {"phone": NUMBER, "email": EMAIL})
     path = "/alerts/" + _link(smtp_server.messages[0]).split("/alerts/", 1)[1]

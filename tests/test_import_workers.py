@@ -80,6 +80,8 @@ def test_a_worker_killed_mid_import_is_restarted_and_the_counts_are_exact(
         raise AssertionError("the import never got going")
     os.kill(celery_worker_process.pid, signal.SIGKILL)
     celery_worker_process.wait()
+    # The dead worker cannot change anything now: was it cut off mid-chunk?
+    cut_off = ImportChunk.objects.filter(job=job, status="running").exists()
     job.refresh_from_db()
     assert not job.finished
     assert StagedHash.objects.filter(job=job).exists()
@@ -98,5 +100,6 @@ def test_a_worker_killed_mid_import_is_restarted_and_the_counts_are_exact(
         0,
     )
     assert Exposure.objects.filter(breach=breach).count() == distinct
-    assert max(ImportChunk.objects.filter(job=job).values_list("attempts", flat=True)) == 2
+    attempts = ImportChunk.objects.filter(job=job).values_list("attempts", flat=True)
+    assert max(attempts) == (2 if cut_off else 1)
     assert not StagedHash.objects.filter(job=job).exists()

@@ -160,7 +160,8 @@ def test_a_verification_leaves_no_number_in_logs_database_cache_or_session(
     breach_with("clinic", [SENSITIVE_ONLY], is_sensitive=True)
     assert client.post("/prove/", {"phone": SENSITIVE_ONLY}).status_code == 302
     code = re.search(r"\b(\d{6})\b", sms_outbox.read_text(encoding="utf-8")).group(1)
-    assert client.post("/prove/code/", {"code": "000000" if code != "000000" else "111111"})
+    wrong = "000000" if code != "000000" else "111111"
+    assert client.post("/prove/code/", {"code": wrong}).status_code == 400
     assert client.post("/prove/code/", {"code": code}).status_code == 302
     assert client.get("/prove/result/").status_code == 200
     # The SMS provider (here a file) is the one place the number must go.
