@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,8 +20,11 @@ from leaks.models import Breach, ImportJob
 @staff_member_required
 def import_new(request: HttpRequest) -> HttpResponse:
     initial = {"breach": request.GET.get("breach")}
+    _require(request, "leaks.add_importjob")
     form = UploadForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        if not form.cleaned_data["breach"]:
+            _require(request, "leaks.add_breach")
         path = _keep_upload(form.cleaned_data["dump"])
         with transaction.atomic():
             breach = form.cleaned_data["breach"] or Breach.objects.create(
@@ -39,6 +43,12 @@ def import_new(request: HttpRequest) -> HttpResponse:
     return render(request, "leaks/import_new.html", {"form": form})
 
 
+def _require(request: HttpRequest, permission: str) -> None:
+    # Staff status only opens the door; what a person may do comes from permissions.
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+
+
 def _keep_upload(upload) -> Path:
     """Move the streamed temporary file under UPLOAD_DIR with a name of our own."""
     folder = Path(settings.UPLOAD_DIR)
@@ -55,12 +65,14 @@ def _keep_upload(upload) -> Path:
 
 @staff_member_required
 def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    _require(request, "leaks.view_importjob")
     job = get_object_or_404(ImportJob.objects.select_related("breach"), pk=job_id)
     return render(request, "leaks/import_detail.html", {"job": job, "progress": progress(job)})
 
 
 @staff_member_required
 def import_progress(request: HttpRequest, job_id: int) -> JsonResponse:
+    _require(request, "leaks.view_importjob")
     job = get_object_or_404(ImportJob, pk=job_id)
     return JsonResponse(progress(job))
 

@@ -5,7 +5,7 @@ import time
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -60,6 +60,12 @@ def test_the_form_needs_a_breach(client, staff):
     assert ImportJob.objects.count() == 0
 
 
+def test_staff_without_import_permissions_are_refused(client, db):
+    user = User.objects.create_user("intern", password="x" * 20, is_staff=True)
+    client.force_login(user)
+    assert client.get(reverse("bc-import-new")).status_code == 403
+
+
 @pytest.mark.browser
 @pytest.mark.worker
 def test_the_browser_shows_progress_and_the_report_across_a_reload(
@@ -67,6 +73,12 @@ def test_the_browser_shows_progress_and_the_report_across_a_reload(
 ):
     settings.UPLOAD_DIR = tmp_path / "uploads"
     user = User.objects.create_user("boss", password="x" * 20, is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="leaks",
+            codename__in=["add_importjob", "view_importjob", "add_breach"],
+        )
+    )
     client = Client()
     client.force_login(user)
     page.context.add_cookies(
