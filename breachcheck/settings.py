@@ -318,6 +318,7 @@ ALERTS_SWEEP_SECONDS = envint("ALERTS_SWEEP_SECONDS", "300")
 CELERY_BEAT_SCHEDULE = {
     "alerts-sweep": {"task": "alerts.tasks.alerts_sweep", "schedule": ALERTS_SWEEP_SECONDS},
     "expired-data-clear": {"task": "leaks.tasks.expired_data_clear", "schedule": 3600},
+    "imports-resume": {"task": "leaks.tasks.imports_resume", "schedule": 300},
 }
 
 # Error reports and logs never show a phone number (leaks/reporting.py).

@@ -9,12 +9,16 @@ the result is the same with one worker or many.
 """
 
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from itertools import pairwise
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from alerts.services import alerts_enqueue_for_job
@@ -79,9 +83,8 @@ def import_plan(job: ImportJob, *, worker: str = "") -> list[int]:
     if job.finished:
         return []
     if not job.chunks.exists():
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.RUNNING, started_at=timezone.now()
-        )
+        if not _claim_planning(job):
+            return []  # another worker is planning it right now
         try:
             _make_chunks(job)
         except DumpError as exc:
@@ -92,6 +95,19 @@ def import_plan(job: ImportJob, *, worker: str = "") -> list[int]:
             import_fail(job, CRASHED)
             return []
     return list(job.chunks.exclude(status=ImportChunk.Status.DONE).values_list("pk", flat=True))
+
+
+def _claim_planning(job: ImportJob) -> bool:
+    """Only one worker plans a job; a planner silent for too long is presumed dead."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.IMPORT_STALL_SECONDS)
+    # One row, conditions on its own columns: the database re-checks them
+    # under the row lock, so of two workers only one wins.
+    claimable = Q(status=ImportJob.Status.PENDING) | Q(
+        status=ImportJob.Status.RUNNING, started_at__lt=stale
+    )
+    updated = ImportJob.objects.filter(claimable, pk=job.pk)
+    return bool(updated.update(status=ImportJob.Status.RUNNING, started_at=now))
 
 
 def _make_chunks(job: ImportJob) -> None:
@@ -113,9 +129,13 @@ def _make_chunks(job: ImportJob) -> None:
         ranges = [(0, None)]
     with transaction.atomic():
         ImportJob.objects.filter(pk=job.pk).update(plan=plan.as_dict(), size=size)
+        # Plans are deterministic: a second planner adds nothing.
         ImportChunk.objects.bulk_create(
-            ImportChunk(job=job, index=i, start=start, end=end)
-            for i, (start, end) in enumerate(ranges)
+            (
+                ImportChunk(job=job, index=i, start=start, end=end)
+                for i, (start, end) in enumerate(ranges)
+            ),
+            ignore_conflicts=True,
         )
 
 
@@ -138,7 +158,6 @@ def _claim(chunk: ImportChunk, worker: str) -> bool:
         | claimable.filter(worker=worker)
         | claimable.filter(heartbeat__lt=stale)
     )
-    from django.db.models import F
 
     return bool(
         mine_or_free.update(
@@ -158,7 +177,8 @@ def import_chunk_run(chunk: ImportChunk, *, worker: str, finish: bool = True) ->
     if job.finished or not _claim(chunk, worker):
         return
     try:
-        tally = _stage(job, chunk)
+        with _heartbeat(chunk):
+            tally = _stage(job, chunk)
     except Abandoned:
         return
     except DumpError as exc:
@@ -175,6 +195,30 @@ def import_chunk_run(chunk: ImportChunk, *, worker: str, finish: bool = True) ->
     )
     if finish:
         import_finish(job)
+
+
+@contextmanager
+def _heartbeat(chunk: ImportChunk) -> Iterator[None]:
+    """Say the chunk is alive on a timer, even while its reader finds no rows for
+    a long time, so a live chunk is never taken for a dead one and run twice."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(max(settings.IMPORT_STALL_SECONDS / 5, 1)):
+                ImportChunk.objects.filter(pk=chunk.pk, status=ImportChunk.Status.RUNNING).update(
+                    heartbeat=timezone.now()
+                )
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{chunk.pk}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _stage(job: ImportJob, chunk: ImportChunk) -> Tally:

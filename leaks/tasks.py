@@ -29,6 +29,12 @@ def expired_data_clear() -> None:
     housekeeping.expired_data_clear()
 
 
+@shared_task
+def imports_resume() -> None:
+    """Queue again the chunks and plans of workers that stopped reporting progress."""
+    import_resume()
+
+
 @worker_ready.connect
 def _resume_after_restart(sender, **kwargs) -> None:
     # A worker that has just started runs nothing: any chunk still marked as

@@ -247,3 +247,46 @@ def test_row_starts_skip_newlines_inside_quotes():
     starts = row_starts(io.BytesIO(data), 1)
     assert starts == [4, 12, 23]
     assert all(data[start - 1 : start] == b"\n" for start in starts)
+
+
+def test_a_job_being_planned_by_another_worker_is_left_alone(breach, tmp_path, settings):
+    from django.utils import timezone
+
+    from leaks.importer import import_plan
+
+    dump = tmp_path / "d.csv"
+    write_dump(dump, rows=500)
+    job = make_job(breach, dump)
+    ImportJob.objects.filter(pk=job.pk).update(status="running", started_at=timezone.now())
+    assert import_plan(job) == []
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.RUNNING
+    assert not ImportChunk.objects.filter(job=job).exists()
+
+    # A planner silent for longer than the stall limit is presumed dead.
+    stale = timezone.now() - timezone.timedelta(seconds=settings.IMPORT_STALL_SECONDS + 1)
+    ImportJob.objects.filter(pk=job.pk).update(started_at=stale)
+    assert len(import_plan(job)) == 1
+    assert ImportChunk.objects.filter(job=job).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_reports_it_is_alive_while_its_reader_is_silent(tmp_path, settings):
+    import time
+
+    from django.utils import timezone
+
+    from leaks import importer
+
+    settings.IMPORT_STALL_SECONDS = 5  # a beat every second
+    breach = Breach.objects.create(slug="slow", title="Slow")
+    dump = tmp_path / "d.csv"
+    write_dump(dump, rows=10)
+    job = make_job(breach, dump)
+    (chunk_id,) = importer.import_plan(job)
+    chunk = ImportChunk.objects.get(pk=chunk_id)
+    long_ago = timezone.now() - timezone.timedelta(hours=1)
+    ImportChunk.objects.filter(pk=chunk_id).update(status="running", heartbeat=long_ago)
+    with importer._heartbeat(chunk):
+        time.sleep(2.5)  # a reader finding no rows, as in a long table before the phones
+    assert ImportChunk.objects.get(pk=chunk_id).heartbeat > long_ago
