@@ -380,6 +380,7 @@ def _merge(job: ImportJob, tally: Tally, chunk_count: int) -> None:
     }
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportJob.Status.DONE,
+        plan=_forget_header(job.plan),
         finished_at=finished,
         rows=tally.rows,
         valid=tally.valid,
@@ -408,10 +409,19 @@ def import_fail(job: ImportJob, reason: str) -> None:
             return
         StagedHash.objects.filter(job=locked).delete()
         ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.FAILED, finished_at=timezone.now(), error=reason
+            status=ImportJob.Status.FAILED,
+            plan=_forget_header(locked.plan),
+            finished_at=timezone.now(),
+            error=reason,
         )
     _delete_file(locked)
     log.info("import job %s failed: %s", job.pk, reason)
+
+
+def _forget_header(plan: dict) -> dict:
+    # A first row taken for a header may really be a person's row (a name, an
+    # address): the chunks needed it, the finished job does not keep it.
+    return {key: value for key, value in plan.items() if key != "header"}
 
 
 def _delete_file(job: ImportJob) -> None:

@@ -290,3 +290,13 @@ def test_a_chunk_reports_it_is_alive_while_its_reader_is_silent(tmp_path, settin
     with importer._heartbeat(chunk):
         time.sleep(2.5)  # a reader finding no rows, as in a long table before the phones
     assert ImportChunk.objects.get(pk=chunk_id).heartbeat > long_ago
+
+
+def test_a_finished_job_keeps_no_row_taken_for_a_header(breach, tmp_path):
+    dump = tmp_path / "d.csv"
+    # No header: the first row has no digits, so it is read as one.
+    dump.write_text("张三丰,北京市朝阳区某街道\n李四,13800138000\n王五,13900139000\n")
+    job = import_run(make_job(breach, dump))
+    assert job.status == ImportJob.Status.DONE, job.error
+    assert "张三丰" not in json.dumps(job.plan, ensure_ascii=False)
+    assert "朝阳区" not in json.dumps(job.plan, ensure_ascii=False)

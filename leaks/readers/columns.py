@@ -65,8 +65,9 @@ def choose_column(header: list[str] | None, sample: list[list[str]]) -> PhoneCol
             "No column looks like phone numbers (by header or content); name it with --column."
         )
     best = scores.index(max(scores))
-    name = header[best].strip() if header and best < len(header) else f"#{best}"
-    return PhoneColumn(best, name, "content")
+    # Not the header cell's text: a first row without digits may be a person's
+    # row (a name, an address), and the column's name is kept in the report.
+    return PhoneColumn(best, f"#{best}", "content")
 
 
 def pick_column(header: list[str] | None, wanted: str) -> PhoneColumn:
