@@ -14,16 +14,24 @@ from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 from leaks.phones import Phone
 
-# 8 to 15 digits, maybe split by single spaces or dashes, not inside a longer
-# run: the shape of a national or E.164 number. Counts below 10^7 and dates
-# ("2026-11-27 14:29") stay readable.
-PHONE_LIKE = re.compile(r"(?<![\d-])\+?\d(?:[ ]?\d){7,14}(?![\d])")
+# 8 to 15 digits, maybe split by spaces, dots, dashes or brackets, not inside
+# a longer run: the shape of a national or E.164 number in any form the site
+# accepts. Counts below 10^7 and dates ("2026-11-27 14:29") stay readable.
+PHONE_LIKE = re.compile(r"(?<!\d)\+?\(?\d(?:[ .()\-]{0,2}\d){7,14}(?!\d)")
+EMAIL_LIKE = re.compile(r"[^\s<>@\"',;:]+@[^\s<>@\"',;:]+")
+_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2})?$")
 REDACTED = "[number]"
 _FIELDS = {"phone", "number", "code", "contact", "email", "password"}
 
 
 def redact(text: str) -> str:
-    return PHONE_LIKE.sub(REDACTED, text)
+    """Hide phone-like digits and email addresses (subscribers' contacts)."""
+    text = EMAIL_LIKE.sub("[address]", text)
+    return PHONE_LIKE.sub(_unless_date, text)
+
+
+def _unless_date(match: re.Match) -> str:
+    return match.group(0) if _DATE.match(match.group(0)) else REDACTED
 
 
 class PrivateExceptionReporterFilter(SafeExceptionReporterFilter):
@@ -63,6 +71,11 @@ class PrivateExceptionReporter(ExceptionReporter):
         data = super().get_traceback_data()
         if data.get("exception_value"):
             data["exception_value"] = redact(str(data["exception_value"]))
+        if data.get("exception_notes"):
+            data["exception_notes"] = redact(str(data["exception_notes"]))
+        for frame in data.get("frames", []):
+            if frame.get("exc_cause"):
+                frame["exc_cause"] = redact(str(frame["exc_cause"]))
         return data
 
 

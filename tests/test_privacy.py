@@ -139,6 +139,9 @@ def test_the_log_filter_redacts_numbers_but_keeps_counts_and_dates(caplog):
     RedactNumbersFilter().filter(record)
     assert record.getMessage() == "job 7 on 2026-11-27 14:29: [number]"
     assert redact("rows 1000000, tel 8613800138000") == "rows 1000000, tel [number]"
+    for written in ("138-0013-8000", "+86-138-0013-8000", "138.0013.8000", "(138) 0013 8000"):
+        assert redact(f"x-{written} y") == "x-[number] y"
+    assert redact("to ming.li@example.com failed") == "to [address] failed"
 
 
 def test_every_configured_log_handler_redacts_numbers():
