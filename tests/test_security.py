@@ -25,6 +25,7 @@ def _deploy_check(**env) -> subprocess.CompletedProcess:
         "DEBUG": "False",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "breachcheck.example",
+        "SMS_BACKEND": "leaks.sms.TwilioBackend",
         **env,
     }
     return subprocess.run(
@@ -48,6 +49,12 @@ def test_check_deploy_catches_a_weakened_production_setting():
     result = _deploy_check(SECURE_HSTS_SECONDS="0")
     assert result.returncode != 0
     assert "security.W004" in result.stdout + result.stderr
+
+
+def test_check_deploy_refuses_a_development_sms_backend():
+    result = _deploy_check(SMS_BACKEND="leaks.sms.ConsoleBackend")
+    assert result.returncode != 0
+    assert "breachcheck.E001" in result.stdout + result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():
