@@ -31,7 +31,11 @@ def alert_context(*, breach, subscription, contact: dict, links: dict) -> dict:
         # Lazy labels: they are translated when the message renders in its language.
         "classes": [data_classes.DATA_CLASSES.get(key, key) for key in breach.data_classes],
         "number": contact["number"],
-        "named": not breach.is_sensitive or subscription.names_sensitive_breaches,
+        # Only a contact confirmed through the number itself learns a sensitive
+        # breach's name; when the operator demands proof for every answer, so
+        # does every breach.
+        "named": subscription.names_sensitive_breaches
+        or not (breach.is_sensitive or settings.RESULTS_REQUIRE_PROOF),
         "site_url": settings.SITE_URL,
         **links,
     }

@@ -98,6 +98,26 @@ def test_a_sensitive_breach_is_named_only_to_sms_subscribers(
     assert "Clinic patients" in sms_stub.requests[0].form["Body"]
 
 
+def test_with_proof_required_email_alerts_name_no_breach(
+    tmp_path,
+    shop,
+    smtp_server,
+    sms_stub,
+    eager_celery,
+    django_capture_on_commit_callbacks,
+    settings,
+):
+    settings.RESULTS_REQUIRE_PROOF = True
+    subscribe(NUMBER, email="a@example.com")
+    subscribe(NUMBER)
+    _import(tmp_path, shop, [NUMBER], django_capture_on_commit_callbacks)
+
+    (received,) = smtp_server.messages
+    everything = received.message["Subject"] + received.part("plain") + received.part("html")
+    assert "Card shop" not in everything
+    assert "Card shop members" in sms_stub.requests[0].form["Body"]
+
+
 def test_a_retried_task_sends_nothing_twice(
     tmp_path, shop, smtp_server, sms_stub, eager_celery, django_capture_on_commit_callbacks
 ):
