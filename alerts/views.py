@@ -135,10 +135,11 @@ def subscribe(request: HttpRequest) -> HttpResponse:
                     contact_masked=crypto.mask_email(email),
                     language=language,
                 )
-                if not subscription.confirmed:
-                    refused = _send_confirmation(request, subscription)
-                    if refused:
-                        return refused
+                # Mailed even when already confirmed: the page must not tell a
+                # stranger that this address already watches this number.
+                refused = _send_confirmation(request, subscription)
+                if refused:
+                    return refused
                 pending.append(subscription.pk)
             if form.cleaned_data["by_sms"]:
                 outcome = _subscribe_by_sms(request, phone, language)

@@ -59,6 +59,16 @@ def test_the_link_is_built_from_site_url_not_the_host_header(client, smtp_server
     assert _link(smtp_server.messages[0]).startswith("https://breachcheck.example/alerts/")
 
 
+def test_the_page_does_not_tell_whether_an_address_already_watches_a_number(client, smtp_server):
+    client.post(reverse("bc-alerts-subscribe"), {"phone": NUMBER, "email": EMAIL})
+    Subscription.objects.update(confirmed_at="2026-01-01T00:00:00Z")
+    stranger = type(client)()
+    stranger.post(reverse("bc-alerts-subscribe"), {"phone": NUMBER, "email": EMAIL})
+    page = stranger.get(reverse("bc-alerts-pending")).content.decode()
+    assert "We emailed a confirmation link" in page or "确认链接" in page
+    assert len(smtp_server.messages) == 2
+
+
 def test_the_link_confirms_with_a_button_not_on_opening(client, smtp_server):
     client.post(reverse("bc-alerts-subscribe"), {"phone": NUMBER, "email": EMAIL})
     path = "/alerts/" + _link(smtp_server.messages[0]).split("/alerts/", 1)[1]
