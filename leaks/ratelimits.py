@@ -30,7 +30,20 @@ from leaks.phones import Phone
 # never counts against later ones: a blocked harvester cannot use up the
 # global budget (and lock everyone out) or a victim's per-number budget.
 LAYERS = ("PER_IP", "PER_NETWORK", "PER_TARGET", "GLOBAL")
-ACTIONS = ("CHECK", "CODE_REQUEST", "CODE_ATTEMPT", "SUBSCRIBE", "ADMIN_LOGIN")
+ACTIONS = ("CHECK", "ADMIN_LOGIN")
+# Limits counted directly with hit() (code requests and attempts, subscriptions,
+# confirmation emails), named here so the privacy page can state their windows.
+OTHER_RATES = (
+    "RATELIMIT_SMS_PER_IP",
+    "RATELIMIT_SMS_PER_NETWORK",
+    "RATELIMIT_SMS_PER_NUMBER",
+    "RATELIMIT_SMS_GLOBAL",
+    "RATELIMIT_CODE_PER_IP",
+    "RATELIMIT_SUBSCRIBE_PER_IP",
+    "RATELIMIT_SUBSCRIBE_PER_NETWORK",
+    "RATELIMIT_CONFIRM_EMAIL_PER_ADDRESS",
+    "RATELIMIT_CONFIRM_EMAIL_GLOBAL",
+)
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -171,10 +184,9 @@ def _period(rate: str) -> int:
 
 def longest_window() -> int:
     """Seconds the longest configured window keeps a counter (for the privacy page)."""
-    periods = [
-        _period(rate) for action in ACTIONS for layer in LAYERS if (rate := rate_for(action, layer))
-    ]
-    return max(periods, default=0)
+    rates = [rate_for(action, layer) for action in ACTIONS for layer in LAYERS]
+    rates += [getattr(settings, name, "") for name in OTHER_RATES]
+    return max((_period(rate) for rate in rates if rate), default=0)
 
 
 def _number(phone: Phone | str) -> str:
@@ -184,21 +196,6 @@ def _number(phone: Phone | str) -> str:
 def authorize_check(request: HttpRequest, phone: Phone | str) -> Decision:
     """May this client look up this number now?"""
     return authorize(request, action="CHECK", target=_number(phone))
-
-
-def authorize_code_request(request: HttpRequest, phone: Phone | str) -> Decision:
-    """May this client have a verification code sent to this number now?"""
-    return authorize(request, action="CODE_REQUEST", target=_number(phone))
-
-
-def authorize_code_attempt(request: HttpRequest, phone: Phone | str) -> Decision:
-    """May this client try a verification code for this number now?"""
-    return authorize(request, action="CODE_ATTEMPT", target=_number(phone))
-
-
-def authorize_subscribe(request: HttpRequest, phone: Phone | str) -> Decision:
-    """May this client subscribe this number to alerts now?"""
-    return authorize(request, action="SUBSCRIBE", target=_number(phone))
 
 
 def authorize_admin_login(request: HttpRequest, username: str) -> Decision:

@@ -8,7 +8,7 @@ def test_the_footer_links_to_the_privacy_page(client):
     assert 'href="/privacy/"' in client.get("/").content.decode()
 
 
-@override_settings(RATELIMIT_SUBSCRIBE_PER_NUMBER="5/d")
+@override_settings(RATELIMIT_CONFIRM_EMAIL_PER_ADDRESS="5/d")
 def test_the_privacy_page_states_how_long_counters_live_from_the_settings(client):
     text = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "keyed hash" in text

@@ -128,12 +128,12 @@ def test_decision_says_how_long_to_wait_within_the_window():
     assert 0 < decision.retry_after <= 3600
 
 
-@override_settings(RATELIMIT_CHECK_PER_IP="2/h", RATELIMIT_CODE_REQUEST_PER_IP="2/h")
+@override_settings(RATELIMIT_CHECK_PER_IP="2/h", RATELIMIT_ADMIN_LOGIN_PER_IP="2/h")
 def test_actions_have_separate_budgets():
     for _ in range(2):
         assert authorize_check(request_from(), NUMBER)
     assert not authorize_check(request_from(), NUMBER)
-    assert authorize(request_from(), action="CODE_REQUEST", target=NUMBER)
+    assert authorize(request_from(), action="ADMIN_LOGIN", target="root")
 
 
 @override_settings(RATELIMIT_ADMIN_LOGIN_PER_USERNAME="2/15m", RATELIMIT_ADMIN_LOGIN_PER_IP="")
@@ -176,6 +176,6 @@ def test_counting_is_atomic_under_concurrency():
     assert allowed.count(True) == 100
 
 
-@override_settings(RATELIMIT_ADMIN_LOGIN_PER_IP="10/15m", RATELIMIT_SUBSCRIBE_PER_NUMBER="5/d")
+@override_settings(RATELIMIT_ADMIN_LOGIN_PER_IP="10/15m", RATELIMIT_SMS_PER_NUMBER="5/d")
 def test_longest_window_covers_every_policy():
     assert longest_window() == 86400
