@@ -302,6 +302,9 @@ _MERGE_COUNTING_SQL = """
     ), inserted AS (
         INSERT INTO leaks_exposure (breach_id, phone_hash, key_version, first_job_id)
         SELECT %s, phone_hash, key_version, %s FROM staged
+        -- In index order: the unique index is then filled page by page instead
+        -- of at random places (13 s -> 8 s for 600k hashes here).
+        ORDER BY phone_hash, key_version
         ON CONFLICT DO NOTHING RETURNING 1
     )
     SELECT (SELECT COUNT(*) FROM inserted), (SELECT COUNT(*) FROM staged)
