@@ -2,11 +2,11 @@ import json
 import re
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from leaks.hashing import phone_hash
 from leaks.models import Breach, Exposure
+from tests import privacy_scan
 from tests.conftest import database_text, digits_variants
 
 pytestmark = pytest.mark.django_db
@@ -179,7 +179,7 @@ def test_no_plaintext_number_in_urls_logs_database_session_or_cache(
 
     session_data = json.dumps(SessionStore(client.session.session_key).load())
     log_text = "\n".join(record.getMessage() for record in all_logs.records)
-    cache_text = _cache_text()
+    cache_text = privacy_scan.cache_text()
     db = database_text()
     for variant in digits_variants(NUMBER):
         for where, text in {
@@ -194,21 +194,6 @@ def test_no_plaintext_number_in_urls_logs_database_session_or_cache(
     # The scans looked at the real session and the rate-limit counters.
     assert "bc_proof_proven" in session_data
     assert ":rl:" in cache_text
-
-
-def _cache_text() -> str:
-    """Every key and value in the cache (locmem or Redis)."""
-    backend = getattr(cache, "_cache", None)
-    if isinstance(backend, dict):  # LocMemCache
-        return "\n".join(f"{key} {value!r}" for key, value in backend.items())
-    client = cache._cache.get_client()  # RedisCache
-    chunks = []
-    for key in client.scan_iter("*"):
-        chunks.append(key.decode("latin-1"))
-        value = client.get(key)
-        if value is not None:
-            chunks.append(value.decode("latin-1"))
-    return "\n".join(chunks)
 
 
 def test_the_prove_page_asks_for_a_number_and_rejects_a_bad_one(client, sms_outbox):
