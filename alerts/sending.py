@@ -26,13 +26,12 @@ from django.utils import timezone
 from alerts import messages, tokens
 from alerts.models import AlertDelivery, Subscription
 from alerts.services import subscription_contact
-from leaks.sms import SmsError, send_sms
+from leaks.ratelimits import rate_parts
+from leaks.sms import SmsError, scrub_numbers, send_sms
 
 log = logging.getLogger(__name__)
 
-_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _EMAIL_LIKE = re.compile(r"[^\s<>@]+@[^\s<>@]+")
-_NUMBER_LIKE = re.compile(r"\+?\d(?:[\s().-]*\d){6,}")
 
 
 @dataclass
@@ -86,8 +85,7 @@ def throttle_take(channel: str) -> int:
 
     A fixed window in the shared cache, so all workers together respect the rate."""
     rate = settings.ALERTS_EMAIL_RATE if channel == "email" else settings.ALERTS_SMS_RATE
-    count, _, unit = rate.partition("/")
-    period = _PERIODS[unit[-1]] * int(unit[:-1] or 1)
+    count, period = rate_parts(rate)
     window = int(time.time() // period)
     key = f"alerts-throttle:{channel}:{window}"
     cache.add(key, 0, timeout=period + 5)
@@ -95,7 +93,7 @@ def throttle_take(channel: str) -> int:
         used = cache.incr(key)
     except ValueError:  # the window expired between add() and incr()
         cache.set(key, used := 1, timeout=period + 5)
-    if used <= int(count):
+    if used <= count:
         return 0
     return max(int((window + 1) * period - time.time()) + 1, 1)
 
@@ -197,7 +195,7 @@ def describe(exc: Exception) -> str:
     else:
         text = f"{type(exc).__name__}: {exc}"
     text = _EMAIL_LIKE.sub("[address]", text)
-    return _NUMBER_LIKE.sub("[number]", text)[:500]
+    return scrub_numbers(text)[:500]
 
 
 def deliveries_send_due(*, limit: int) -> SendReport:

@@ -1,7 +1,5 @@
 """The API key header, checked and counted against the key's own rate limit."""
 
-import re
-
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django_ratelimit import ALL
@@ -11,11 +9,10 @@ from ninja.security import APIKeyHeader
 from api.errors import ApiError
 from api.keys import apikey_for_token
 from api.models import ApiKey
-from leaks.ratelimits import hit, opaque
+from leaks.ratelimits import hit, opaque, period_seconds
 
 HEADER = "X-Api-Key"
 LOOKUP_GROUP = "api-lookup"
-_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class ApiKeyAuth(APIKeyHeader):
@@ -51,8 +48,3 @@ def retry_after(request: HttpRequest, api_key: ApiKey) -> int:
     if usage and usage["time_left"] > 0:
         return usage["time_left"]
     return period_seconds(api_key.rate)
-
-
-def period_seconds(rate: str) -> int:
-    multiplier, unit = re.fullmatch(r"\d+/(\d*)([smhd])", rate).groups()
-    return int(multiplier or 1) * _PERIODS[unit]

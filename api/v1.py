@@ -171,7 +171,6 @@ def lookup_number(request: HttpRequest, payload: LookupIn):
         phone = normalize(payload.number, payload.region)
     except InvalidPhone as exc:
         raise ApiError(400, "invalid_number", exc.message, reason=exc.reason) from None
-    # Undated breaches last, on every database (PostgreSQL sorts NULL first by default).
     breaches = breaches_for_phone(phone)
     if not payload.include_unverified:
         breaches = breaches.filter(is_verified=True)

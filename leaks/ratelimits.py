@@ -173,20 +173,25 @@ def authorize(request: HttpRequest, *, action: str, target: str = "") -> Decisio
         if usage is not None and usage["should_limit"]:
             # time_left is the real end of this fixed window; -1 means the
             # cache failed, and then the window's full length is the honest guess.
-            retry = usage["time_left"] if usage["time_left"] > 0 else _period(rate)
+            retry = usage["time_left"] if usage["time_left"] > 0 else period_seconds(rate)
             return Decision(allowed=False, layer=layer, retry_after=max(1, retry))
     return ALLOWED
 
 
-def _period(rate: str) -> int:
-    return _split_rate(rate)[1]
+def rate_parts(rate: str) -> tuple[int, int]:
+    """(count, seconds) of a django-ratelimit rate such as "20/h" or "10/15m"."""
+    return _split_rate(rate)
+
+
+def period_seconds(rate: str) -> int:
+    return rate_parts(rate)[1]
 
 
 def longest_window() -> int:
     """Seconds the longest configured window keeps a counter (for the privacy page)."""
     rates = [rate_for(action, layer) for action in ACTIONS for layer in LAYERS]
     rates += [getattr(settings, name, "") for name in OTHER_RATES]
-    return max((_period(rate) for rate in rates if rate), default=0)
+    return max((period_seconds(rate) for rate in rates if rate), default=0)
 
 
 def _number(phone: Phone | str) -> str:

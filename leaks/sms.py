@@ -45,7 +45,7 @@ def masked(to_e164: str) -> str:
 _NUMBER_LIKE = re.compile(r"\+?\d(?:[\s().-]*\d){6,}")
 
 
-def _scrub(text: str) -> str:
+def scrub_numbers(text: str) -> str:
     """Providers echo the number in error messages; keep it out of ours."""
     return _NUMBER_LIKE.sub("[number]", text)
 
@@ -111,7 +111,7 @@ class TwilioBackend:
             answer = json.loads(exc.read() or b"{}")
         except ValueError:
             answer = {}
-        message = _scrub(str(answer.get("message", exc.reason)))
+        message = scrub_numbers(str(answer.get("message", exc.reason)))
         code = answer.get("code")
         return SmsError(
             f"SMS provider refused the message (HTTP {exc.code}, code {code}): {message}", code=code
