@@ -33,8 +33,15 @@ EMAIL_LIMITED = _(
 )
 
 
+_WHY_LIMITED = _(
+    "Emails and text messages cost money and can be used to harass people, so each address, "
+    "number, connection and the whole site may send only a few."
+)
+
+
 def _limited(request: HttpRequest, message: str) -> HttpResponse:
-    response = render(request, "alerts/limited.html", {"message": message}, status=429)
+    context = {"message": message, "why": _WHY_LIMITED}
+    response = render(request, "leaks/proof_limited.html", context, status=429)
     response["Retry-After"] = "3600"
     return response
 

@@ -113,6 +113,7 @@ def test_subscribing_is_rate_limited_per_client(client, smtp_server, settings):
     response = client.post(reverse("bc-alerts-subscribe"), {"phone": NUMBER, "email": EMAIL})
     assert response.status_code == 429
     assert response["Retry-After"] == "3600"
+    assert "邮件和短信" in response.content.decode()
     assert len(smtp_server.messages) == 2
 
 
