@@ -1,26 +1,14 @@
 import pytest
 from django.test import Client
 
-from leaks.hashing import current_version, phone_hash
-from leaks.models import Breach, Exposure
+from tests.helpers import breach_with
 
 pytestmark = pytest.mark.django_db
 
 
-def add_breach(slug: str, numbers: list[str], **fields) -> Breach:
-    breach = Breach.objects.create(slug=slug, title=fields.pop("title", slug), **fields)
-    Exposure.objects.bulk_create(
-        Exposure(breach=breach, phone_hash=phone_hash(n), key_version=current_version())
-        for n in numbers
-    )
-    breach.pwn_count = len(numbers)
-    breach.save()
-    return breach
-
-
 @pytest.fixture
 def breaches():
-    add_breach(
+    breach_with(
         "card-shop",
         ["+8613800138000", "+8613900139000"],
         title="Card Shop Members",
@@ -29,8 +17,8 @@ def breaches():
         breach_date="2024-03-01",
         is_verified=True,
     )
-    add_breach("clinic", ["+8613800138000"], title="Free Health Check", is_sensitive=True)
-    add_breach("old-hotel", ["+8613800138000"], title="Old Hotel", is_retired=True)
+    breach_with("clinic", ["+8613800138000"], title="Free Health Check", is_sensitive=True)
+    breach_with("old-hotel", ["+8613800138000"], title="Old Hotel", is_retired=True)
 
 
 def check(client: Client, number: str, **extra):
