@@ -33,9 +33,7 @@ run: $(STAMP) .data/pepper .data/alerts-key
 worker: $(STAMP)
 	$(VENV)/bin/celery -A breachcheck worker --loglevel=INFO
 
-test: $(STAMP)
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+test: lint
 	$(VENV)/bin/pytest
 
 lint: $(STAMP)
