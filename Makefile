@@ -11,18 +11,27 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install -q -r requirements.txt -r requirements-dev.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
-.data/pepper:
-	mkdir -p .data
-	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $@
-	chmod 600 $@
+# Secrets of the embedded default, readable by their owner only from the first
+# byte (umask), in a folder only the owner may enter.
+.data:
+	umask 077 && mkdir -p .data
+	chmod 700 .data
+
+.data/pepper: | .data
+	umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $@
+
+.data/secret-key: | .data
+	umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
 # The key that encrypts subscribers' contacts (a Fernet key: 32 random bytes, base64).
-.data/alerts-key:
-	mkdir -p .data
-	$(PYTHON) -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())" > $@
-	chmod 600 $@
+.data/alerts-key: | .data
+	umask 077 && $(PYTHON) -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())" > $@
 
-run: $(STAMP) .data/pepper .data/alerts-key
+SECRETS := .data/pepper .data/secret-key .data/alerts-key
+
+# The embedded default is a development server: DEBUG is set here, never by default.
+run: export DEBUG = 1
+run: $(STAMP) $(SECRETS)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	$(VENV)/bin/celery -A breachcheck worker --pool=solo --loglevel=INFO --beat \

@@ -1,10 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from leaks.forms import CheckForm
 
+class SubscribeForm(forms.Form):
+    """How to be told: for the number this session has just proven by SMS code."""
 
-class SubscribeForm(CheckForm):
     email = forms.EmailField(
         label=_("Email address"),
         required=False,
@@ -16,7 +16,6 @@ class SubscribeForm(CheckForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "alerts_%s")
         super().__init__(*args, **kwargs)
-        self.fields["phone"].widget.attrs.pop("autofocus", None)
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip()

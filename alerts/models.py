@@ -31,6 +31,8 @@ class Subscription(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    # When the subscriber proved the number by SMS code; never set, never alerted.
+    number_proven_at = models.DateTimeField(_("number proven"), null=True, blank=True)
 
     class Meta:
         constraints = [

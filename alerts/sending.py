@@ -26,7 +26,7 @@ from django.utils import timezone
 from alerts import messages, tokens
 from alerts.models import AlertDelivery, Subscription
 from alerts.services import subscription_contact
-from leaks.ratelimits import rate_parts
+from disclosure.counters import rate_parts
 from leaks.sms import SmsError, scrub_numbers, send_sms
 
 log = logging.getLogger(__name__)

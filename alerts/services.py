@@ -21,14 +21,20 @@ log = logging.getLogger(__name__)
 def subscription_request(
     *, phone: Phone, channel: str, contact: str, contact_masked: str, language: str
 ) -> Subscription:
-    """The subscription of this contact to this number, created unconfirmed if new."""
+    """The subscription of this contact to this number, created unconfirmed if new.
+
+    Call it only for a number the asker has just proven by SMS code: the
+    subscription records that proof, and only proven numbers are ever alerted."""
     digest = phone_hash(phone.e164)
+    now = timezone.now()
     existing = (
         Subscription.objects.filter(phone_hash=digest, key_version=current_version())
         .filter(channel=channel, contact_hash__in=crypto.contact_hashes(channel, contact).values())
         .first()
     )
     if existing is not None:
+        Subscription.objects.filter(pk=existing.pk).update(number_proven_at=now)
+        existing.number_proven_at = now
         return existing
     sealed = crypto.seal({"to": contact, "masked": contact_masked, "number": phone.masked})
     subscription, _ = Subscription.objects.get_or_create(
@@ -40,6 +46,7 @@ def subscription_request(
             "contact_sealed": sealed,
             "contact_key_version": current_version(),
             "language": language,
+            "number_proven_at": now,
         },
     )
     return subscription
@@ -137,9 +144,18 @@ def deliveries_create_for_job(*, job: ImportJob) -> int:
     )
     # Someone who subscribed after the import finished sees the breach on the
     # result page; alerts are for what came after them.
+    # Only numbers their holder proved by SMS code: a stranger who subscribed an
+    # address to someone else's number must learn nothing from an alert.
     subscriptions = Subscription.objects.filter(
-        Exists(new_here), confirmed_at__isnull=False, confirmed_at__lte=job.finished_at
+        Exists(new_here),
+        confirmed_at__isnull=False,
+        confirmed_at__lte=job.finished_at,
+        number_proven_at__isnull=False,
     )
+    if breach.is_sensitive:
+        # A sensitive breach is told only over the number itself: an address may
+        # be read by others, and the proof was of the number, not of the inbox.
+        subscriptions = subscriptions.filter(channel=Subscription.Channel.SMS)
     now = timezone.now()
     rows = [
         AlertDelivery(subscription_id=pk, breach=breach, job=job, next_attempt_at=now)

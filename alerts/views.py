@@ -14,68 +14,32 @@ from django.views.decorators.http import require_GET, require_POST
 from alerts import crypto, services, tokens
 from alerts.forms import SubscribeForm
 from alerts.models import Subscription
-from leaks import ownership
-from leaks.forms import CodeForm
+from disclosure.policy import authorize_confirm_email, authorize_subscribe
+from disclosure.responses import too_many_requests
+from leaks import proof_session
+from leaks.hashing import phone_hashes
 from leaks.phones import Phone
-from leaks.ratelimits import client_ip, hit, network_of
-from leaks.sms import SmsError
-from leaks.views import LIMIT_MESSAGES
 
 log = logging.getLogger(__name__)
 
 _PENDING = "bc_alerts_pending"
 _ACCESS = "bc_alerts_access"
 
-SUBSCRIBE_LIMITED = _("Too many alert requests came from your connection. Please try again later.")
-EMAIL_LIMITED = _(
-    "We sent several confirmation emails to this address recently. Please wait an hour, "
-    "then check your spam folder or ask again."
-)
 
-
-_WHY_LIMITED = _(
-    "Emails and text messages cost money and can be used to harass people, so each address, "
-    "number, connection and the whole site may send only a few."
-)
-
-
-def _limited(request: HttpRequest, message: str) -> HttpResponse:
-    context = {"message": message, "why": _WHY_LIMITED}
-    response = render(request, "leaks/proof_limited.html", context, status=429)
-    response["Retry-After"] = "3600"
-    return response
-
-
-def _subscribe_limited(request: HttpRequest) -> bool:
-    ip = client_ip(request)
-    checks = [
-        ("alerts-sub-ip", f"ip:{ip}", settings.RATELIMIT_SUBSCRIBE_PER_IP),
-        (
-            "alerts-sub-net",
-            f"net:{network_of(ip)}" if ip else "net:-",
-            settings.RATELIMIT_SUBSCRIBE_PER_NETWORK,
-        ),
-    ]
-    # Stop at the first limit reached, so a refused request spends no wider budget.
-    return any(hit(request, group=group, key=key, rate=rate) for group, key, rate in checks)
-
-
-def _confirm_email_limited(request: HttpRequest, subscription: Subscription) -> bool:
-    checks = [
-        (
-            "alerts-mail-to",
-            f"to:{bytes(subscription.contact_hash).hex()}",
-            settings.RATELIMIT_CONFIRM_EMAIL_PER_ADDRESS,
-        ),
-        ("alerts-mail-all", "all", settings.RATELIMIT_CONFIRM_EMAIL_GLOBAL),
-    ]
-    return any(hit(request, group=group, key=key, rate=rate) for group, key, rate in checks)
+def _proven_phone(request: HttpRequest) -> tuple[Phone, str] | None:
+    """The number this session checked last, if it has proven it: (phone, masked)."""
+    entry = proof_session.NumberState.load(request).current_entry
+    if entry is None or not entry.proven:
+        return None
+    phone = entry.phone()
+    return (phone, entry.masked) if phone is not None else None
 
 
 def _send_confirmation(request: HttpRequest, subscription: Subscription) -> HttpResponse | None:
-    """Email the confirmation link; a response when that could not happen."""
-    if _confirm_email_limited(request, subscription):
-        return _limited(request, EMAIL_LIMITED)
+    """Email the signed confirmation link; a response when that could not happen."""
+    decision = authorize_confirm_email(request, bytes(subscription.contact_hash))
+    if not decision:
+        return too_many_requests(request, decision)
     try:
         services.confirmation_email_send(subscription=subscription, base_url=settings.SITE_URL)
     except (smtplib.SMTPException, OSError) as exc:
@@ -92,49 +56,39 @@ def _send_confirmation(request: HttpRequest, subscription: Subscription) -> Http
     return None
 
 
-def _subscribe_by_sms(
-    request: HttpRequest, phone: Phone, language: str
-) -> HttpResponse | Subscription:
-    subscription = services.subscription_request(
-        phone=phone,
-        channel=Subscription.Channel.SMS,
-        contact=phone.e164,
-        contact_masked=phone.masked,
-        language=language,
-    )
-    if subscription.confirmed:
-        return subscription
-    if ownership.session_is_proven(request, phone):
-        # The number is proven in this browser already: that is the SMS confirmation.
-        services.subscription_confirm(subscription=subscription)
-        return subscription
-    try:
-        ownership.ownership_code_send(phone=phone, request=request)
-    except ownership.OwnershipLimited as exc:
-        return _limited(request, LIMIT_MESSAGES[exc.scope])
-    except SmsError as exc:
-        log.warning("alerts confirmation code not sent: %s", exc)
-        context = {
-            "form": SubscribeForm(),
-            "error": _("The text message could not be sent. Please try again later."),
-        }
-        return render(request, "alerts/subscribe.html", context, status=502)
-    ownership.session_set_pending(request, phone)
-    return subscription
-
-
-# The number and the address arrive in a POST body, never in a URL.
-@sensitive_post_parameters("phone", "email")
+# The address arrives in a POST body, never in a URL.
+@sensitive_post_parameters("email")
 def subscribe(request: HttpRequest) -> HttpResponse:
-    form = SubscribeForm(request.POST or None)
+    """Alerts for a number this browser has just proven by SMS code, and only then.
+
+    Before the proof the page is the same for every number: it asks for the
+    number and texts it a code, so nobody learns whether a number is watched
+    or in a breach, and nobody but the number's holder can have it watched."""
+    proven = _proven_phone(request)
+    if proven is None:
+        return render(request, "alerts/subscribe.html", {"prove": True})
+    phone, masked = proven
+    form = SubscribeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        if _subscribe_limited(request):
-            return _limited(request, SUBSCRIBE_LIMITED)
+        decision = authorize_subscribe(request)
+        if not decision:
+            return too_many_requests(request, decision)
         if form.is_valid():
-            phone, email = form.cleaned_data["phone"], form.cleaned_data["email"]
             language = translation.get_language()
-            pending = []
-            if email:
+            chosen = []
+            if form.cleaned_data["by_sms"]:
+                subscription = services.subscription_request(
+                    phone=phone,
+                    channel=Subscription.Channel.SMS,
+                    contact=phone.e164,
+                    contact_masked=phone.masked,
+                    language=language,
+                )
+                # The number is proven in this browser: that is the SMS confirmation.
+                services.subscription_confirm(subscription=subscription)
+                chosen.append(subscription.pk)
+            if form.cleaned_data["email"]:
+                email = form.cleaned_data["email"]
                 subscription = services.subscription_request(
                     phone=phone,
                     channel=Subscription.Channel.EMAIL,
@@ -142,21 +96,15 @@ def subscribe(request: HttpRequest) -> HttpResponse:
                     contact_masked=crypto.mask_email(email),
                     language=language,
                 )
-                # Mailed even when already confirmed: the page must not tell a
-                # stranger that this address already watches this number.
-                refused = _send_confirmation(request, subscription)
-                if refused:
-                    return refused
-                pending.append(subscription.pk)
-            if form.cleaned_data["by_sms"]:
-                outcome = _subscribe_by_sms(request, phone, language)
-                if isinstance(outcome, HttpResponse):
-                    return outcome
-                pending.append(outcome.pk)
-            request.session[_PENDING] = pending
+                if not subscription.confirmed:
+                    refused = _send_confirmation(request, subscription)
+                    if refused:
+                        return refused
+                chosen.append(subscription.pk)
+            request.session[_PENDING] = chosen
             return redirect("bc-alerts-pending")
-    status = 400 if form.is_bound else 200
-    return render(request, "alerts/subscribe.html", {"form": form}, status=status)
+    context = {"form": form, "masked": masked}
+    return render(request, "alerts/subscribe.html", context, status=400 if form.is_bound else 200)
 
 
 def _pending_subscriptions(request: HttpRequest) -> list[Subscription]:
@@ -164,45 +112,17 @@ def _pending_subscriptions(request: HttpRequest) -> list[Subscription]:
     return list(Subscription.objects.filter(pk__in=ids).order_by("channel"))
 
 
-@sensitive_post_parameters("code")
 def pending(request: HttpRequest) -> HttpResponse:
-    """After subscribing: what to confirm, and the box for the texted code."""
+    """After subscribing: which alerts are on, and which address still has to confirm."""
     subscriptions = _pending_subscriptions(request)
     if not subscriptions:
         return redirect("bc-alerts-subscribe")
-    form = CodeForm(request.POST or None)
-    digest = ownership.session_pending_hash(request)
-    if request.method == "POST":
-        if hit(
-            request,
-            group="code-ip",
-            key=f"ip:{client_ip(request)}",
-            rate=settings.RATELIMIT_CODE_PER_IP,
-        ):
-            return _limited(request, LIMIT_MESSAGES["attempts"])
-        if digest is not None and form.is_valid():
-            if ownership.ownership_code_check(phone_hash=digest, code=form.cleaned_data["code"]):
-                ownership.session_mark_proven(request)
-                for subscription in subscriptions:
-                    if (
-                        subscription.channel == Subscription.Channel.SMS
-                        and bytes(subscription.phone_hash) == digest
-                    ):
-                        services.subscription_confirm(subscription=subscription)
-                messages.success(request, _("Text-message alerts are on for this number."))
-                return redirect("bc-alerts-mine")
-            form.add_error("code", _("That code is not right. Please check the message."))
     items = [
         (subscription, services.subscription_contact(subscription))
         for subscription in subscriptions
     ]
-    context = {
-        "items": items,
-        "form": form,
-        "code_pending": digest is not None
-        and any(s.channel == Subscription.Channel.SMS and not s.confirmed for s in subscriptions),
-    }
-    return render(request, "alerts/pending.html", context, status=400 if form.is_bound else 200)
+    context = {"items": items, "all_on": all(s.confirmed for s in subscriptions)}
+    return render(request, "alerts/pending.html", context)
 
 
 @require_POST
@@ -276,9 +196,10 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
 
 def _visible(request: HttpRequest):
     numbers, contacts = [], []
-    proven = ownership.session_last_proven(request)
-    if proven:
-        numbers.append(ownership.hashes_of(proven))
+    for entry in proof_session.NumberState.load(request).proven_entries():
+        phone = entry.phone()
+        if phone is not None:
+            numbers.append(phone_hashes(phone.e164))
     for entry in request.session.get(_ACCESS, []):
         if "contact" in entry:
             contacts.append(bytes.fromhex(entry["contact"]))

@@ -9,10 +9,10 @@ from api.models import ApiKey
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ("name", "prefix", "rate", "created_at", "revoked_at")
-    list_filter = ("revoked_at",)
+    list_display = ("name", "prefix", "rate", "trusted_partner", "created_at", "revoked_at")
+    list_filter = ("trusted_partner", "revoked_at")
     search_fields = ("name", "prefix")
-    fields = ("name", "rate", "prefix", "created_at", "created_by", "revoked_at")
+    fields = ("name", "rate", "trusted_partner", "prefix", "created_at", "created_by", "revoked_at")
     readonly_fields = ("prefix", "created_at", "created_by", "revoked_at")
     actions = ["revoke"]
 

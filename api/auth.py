@@ -1,18 +1,32 @@
-"""The API key header, checked and counted against the key's own rate limit."""
+"""The API key header, checked and counted through the disclosure gate."""
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from django_ratelimit import ALL
-from django_ratelimit.core import get_usage
 from ninja.security import APIKeyHeader
 
 from api.errors import ApiError
 from api.keys import apikey_for_token
 from api.models import ApiKey
-from leaks.ratelimits import hit, opaque, period_seconds
+from disclosure.policy import Decision, authorize_api_key
 
 HEADER = "X-Api-Key"
-LOOKUP_GROUP = "api-lookup"
+
+
+def rate_limited(decision: Decision) -> ApiError:
+    """The gate's refusal as the API's one JSON 429."""
+    messages = {
+        "key": _("Too many lookups with this key; wait before trying again."),
+        "global": _("The API is answering too many lookups; wait before trying again."),
+        "number": _(
+            "This number has been looked up many times recently; wait before trying again."
+        ),
+    }
+    return ApiError(
+        429,
+        "rate_limited",
+        messages.get(decision.layer, messages["key"]),
+        headers={"Retry-After": str(decision.retry_after)},
+    )
 
 
 class ApiKeyAuth(APIKeyHeader):
@@ -26,25 +40,7 @@ class ApiKeyAuth(APIKeyHeader):
         api_key = apikey_for_token(key)
         if api_key is None:
             raise ApiError(401, "invalid_api_key", _("The API key is wrong or revoked."))
-        if hit(request, group=LOOKUP_GROUP, key=api_key.key_hash, rate=api_key.rate):
-            raise ApiError(
-                429,
-                "rate_limited",
-                _("Too many lookups with this key; wait before trying again."),
-                headers={"Retry-After": str(retry_after(request, api_key))},
-            )
+        decision = authorize_api_key(request, key_hash=api_key.key_hash, key_rate=api_key.rate)
+        if not decision:
+            raise rate_limited(decision)
         return api_key
-
-
-def retry_after(request: HttpRequest, api_key: ApiKey) -> int:
-    """Seconds until the key's current window ends; the whole period if unknown."""
-    usage = get_usage(
-        request,
-        group=LOOKUP_GROUP,
-        key=lambda _group, _request: opaque(api_key.key_hash),
-        rate=api_key.rate,
-        method=ALL,
-    )
-    if usage and usage["time_left"] > 0:
-        return usage["time_left"]
-    return period_seconds(api_key.rate)

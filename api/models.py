@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from disclosure.policy import per_second
+
 # django-ratelimit's syntax: "60/m", "1000/h", "100/10m".
 _RATE = re.compile(r"^[1-9]\d*/\d*[smhd]$")
 
@@ -12,6 +14,11 @@ _RATE = re.compile(r"^[1-9]\d*/\d*[smhd]$")
 def validate_rate(value: str) -> None:
     if not _RATE.match(value):
         raise ValidationError(_("Write the limit like 60/m, 1000/h or 100/10m."))
+    ceiling = settings.API_KEY_MAX_RATE
+    if ceiling and per_second(value) > per_second(ceiling):
+        raise ValidationError(
+            _("At most %(ceiling)s: the site's ceiling for any key.") % {"ceiling": ceiling}
+        )
 
 
 def default_rate() -> str:
@@ -34,6 +41,14 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    trusted_partner = models.BooleanField(
+        _("trusted partner"),
+        default=False,
+        help_text=_(
+            "Answers even when the site shows results only after an SMS proof. "
+            "Every lookup with such a key is written to the audit log."
+        ),
     )
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
 

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -10,10 +11,13 @@ from django.views.decorators.http import condition
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.decorators import decorate_view
 
-from api.auth import ApiKeyAuth
+from api.auth import ApiKeyAuth, rate_limited
 from api.docs import ServerRenderedDocs
 from api.errors import ApiError, ErrorOut, install_error_handlers
 from api.schemas import BreachName, BreachOut, DataClassOut, LookupIn, LookupOut
+from api.models import ApiKey
+from audit.services import audit_record
+from disclosure.policy import authorize_api_lookup
 from leaks import catalogue, data_classes
 from leaks.lookups import breaches_for_phone
 from leaks.phones import InvalidPhone, normalize
@@ -147,7 +151,7 @@ def latest_breach(request: HttpRequest):
 @api.post(
     "/lookup",
     auth=ApiKeyAuth(),
-    response={200: LookupOut, 400: ErrorOut, 401: ErrorOut, 429: ErrorOut},
+    response={200: LookupOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut},
     operation_id="lookup_number",
     openapi_extra={
         "responses": {
@@ -164,13 +168,30 @@ def latest_breach(request: HttpRequest):
     summary="Find the breaches that hold a phone number",
     description="Needs an API key in X-Api-Key. The number travels in the JSON body so "
     "it never lands in a URL or an access log. Sensitive and retired breaches are never "
-    "returned. An invalid number is a 400 with `error` invalid_number and a `reason`.",
+    "returned. An invalid number is a 400 with `error` invalid_number and a `reason`. "
+    "Lookups share each number's budget with the website (429 past it). When the site "
+    "shows results only after an SMS proof, every lookup is a 403 `proof_required`, "
+    "except with a trusted partner key, whose every lookup is audited.",
 )
 def lookup_number(request: HttpRequest, payload: LookupIn):
     try:
         phone = normalize(payload.number, payload.region)
     except InvalidPhone as exc:
         raise ApiError(400, "invalid_number", exc.message, reason=exc.reason) from None
+    api_key: ApiKey = request.auth
+    if settings.RESULTS_REQUIRE_PROOF and not api_key.trusted_partner:
+        # The same answer for every valid number: nothing about it is told.
+        raise ApiError(
+            403,
+            "proof_required",
+            _("This site shows results only to the holder of the number, after an SMS proof."),
+        )
+    decision = authorize_api_lookup(request, phone.e164)
+    if not decision:
+        raise rate_limited(decision)
+    if settings.RESULTS_REQUIRE_PROOF:
+        # Who asked and when, never the number.
+        audit_record(action="api.trusted_lookup", obj=api_key, changes={})
     breaches = breaches_for_phone(phone)
     if not payload.include_unverified:
         breaches = breaches.filter(is_verified=True)

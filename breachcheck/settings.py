@@ -37,14 +37,19 @@ def envsecret(name: str, default: str = "") -> str:
 
 DATA_DIR = Path(os.getenv("BREACHCHECK_DATA_DIR", BASE_DIR / ".data"))
 
-DEBUG = envbool("DEBUG", "True")
+# Off unless set: `make run` sets DEBUG=1 for the embedded default.
+DEBUG = envbool("DEBUG", "False")
+# The key also keys rate-limit counters, code hashes and sealed session data,
+# so there is no public default: `make run` writes a random one to .data/.
 SECRET_KEY = envsecret("SECRET_KEY")
+if not SECRET_KEY and (DATA_DIR / "secret-key").exists():
+    SECRET_KEY = (DATA_DIR / "secret-key").read_text().strip()
 if not SECRET_KEY:
-    if not DEBUG:
-        from django.core.exceptions import ImproperlyConfigured
+    from django.core.exceptions import ImproperlyConfigured
 
-        raise ImproperlyConfigured("Set SECRET_KEY (or SECRET_KEY_FILE) when DEBUG is off.")
-    SECRET_KEY = "embedded-default-insecure-key-do-not-use-in-production"  # noqa: S105
+    raise ImproperlyConfigured(
+        "Set SECRET_KEY (or SECRET_KEY_FILE); `make run` creates .data/secret-key for you."
+    )
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
@@ -212,25 +217,37 @@ BREACHCHECK_PEPPER_DEFAULT_FILE = DATA_DIR / "pepper"
 BREACHCHECK_PEPPER_VERSION = envint("BREACHCHECK_PEPPER_VERSION", "1")
 BREACHCHECK_OLD_PEPPERS = envsecret("BREACHCHECK_OLD_PEPPERS")
 
-# Rate limits (django-ratelimit syntax: "20/h", "10/15m"; empty turns a layer
-# off). Layers: per client IP, per IPv4 /24 or IPv6 /64, per number (or admin
-# username), and a global budget. See leaks/ratelimits.py.
+# The disclosure gate (disclosure/policy.py). Rates use django-ratelimit's
+# syntax ("20/h", "10/15m"); empty turns a layer off. A host is an IPv4
+# address or an IPv6 /64; networks are IPv4 /24 and IPv6 /56 and /48.
 RATELIMIT_ENABLE = envbool("RATELIMIT_ENABLE", "True")
+IPV4_NETWORK_PREFIXES = os.getenv("IPV4_NETWORK_PREFIXES", "24")
+IPV6_HOST_PREFIX = envint("IPV6_HOST_PREFIX", "64")
+IPV6_NETWORK_PREFIXES = os.getenv("IPV6_NETWORK_PREFIXES", "56,48")
+# Checks: past the host and network rates a visitor must solve a proof-of-work;
+# the per-number budget is hard and shared by the web, the API and the proof flow.
 RATELIMIT_CHECK_PER_IP = os.getenv("RATELIMIT_CHECK_PER_IP", "20/h")
 RATELIMIT_CHECK_PER_NETWORK = os.getenv("RATELIMIT_CHECK_PER_NETWORK", "60/h")
 RATELIMIT_CHECK_PER_NUMBER = os.getenv("RATELIMIT_CHECK_PER_NUMBER", "12/h")
-RATELIMIT_CHECK_GLOBAL = os.getenv("RATELIMIT_CHECK_GLOBAL", "5000/h")
-# Subscriptions: see the alerts section below.
+# Private-check evaluations name only a 16-bit bucket; each bucket has a budget too.
+RATELIMIT_CHECK_PER_BUCKET = os.getenv("RATELIMIT_CHECK_PER_BUCKET", "600/h")
+# Proof-of-work difficulty (ALTCHA's maxnumber: the expected work is half of it).
+POW_MIN_DIFFICULTY = envint("POW_MIN_DIFFICULTY", "50000")
+POW_MAX_DIFFICULTY = envint("POW_MAX_DIFFICULTY", "5000000")
 # No global admin-login budget: it would let anyone lock every admin out.
 RATELIMIT_ADMIN_LOGIN_PER_IP = os.getenv("RATELIMIT_ADMIN_LOGIN_PER_IP", "10/15m")
-RATELIMIT_ADMIN_LOGIN_PER_NETWORK = os.getenv("RATELIMIT_ADMIN_LOGIN_PER_NETWORK", "30/15m")
-RATELIMIT_ADMIN_LOGIN_PER_USERNAME = os.getenv("RATELIMIT_ADMIN_LOGIN_PER_USERNAME", "10/15m")
-RATELIMIT_ADMIN_LOGIN_GLOBAL = os.getenv("RATELIMIT_ADMIN_LOGIN_GLOBAL", "")
+RATELIMIT_ADMIN_LOGIN_PER_USERNAME_NETWORK = os.getenv(
+    "RATELIMIT_ADMIN_LOGIN_PER_USERNAME_NETWORK", "10/15m"
+)
 # Proxies whose X-Forwarded-For is believed (CIDRs, e.g. "10.0.0.0/8,127.0.0.1").
 # Empty: the header is ignored and REMOTE_ADDR is the client.
 TRUSTED_PROXIES = envlist("TRUSTED_PROXIES")
-# Lookups per API key, unless the key sets its own.
+# API lookups: each key's own rate (never above the ceiling), a global budget.
 API_KEY_DEFAULT_RATE = os.getenv("API_KEY_DEFAULT_RATE", "60/m")
+API_KEY_MAX_RATE = os.getenv("API_KEY_MAX_RATE", "600/m")
+RATELIMIT_API_GLOBAL = os.getenv("RATELIMIT_API_GLOBAL", "100000/h")
+# How long a result stays viewable (Back, reload, language switch) after a check.
+SESSION_RESULT_TTL_SECONDS = envint("SESSION_RESULT_TTL_SECONDS", "900")
 
 # Proof of ownership: a code sent by SMS. Every text costs money and can
 # harass the number's holder, so sending is limited on several axes.
@@ -238,7 +255,9 @@ OWNERSHIP_CODE_TTL_SECONDS = envint("OWNERSHIP_CODE_TTL_SECONDS", "600")
 OWNERSHIP_CODE_MAX_ATTEMPTS = envint("OWNERSHIP_CODE_MAX_ATTEMPTS", "5")
 # A proof lasts until the browser closes, and never longer than this.
 OWNERSHIP_PROOF_TTL_SECONDS = envint("OWNERSHIP_PROOF_TTL_SECONDS", "3600")
-RATELIMIT_SMS_PER_NUMBER = os.getenv("RATELIMIT_SMS_PER_NUMBER", "3/h")
+# At most one code per number per window, whoever asks.
+RATELIMIT_SMS_PER_NUMBER = os.getenv("RATELIMIT_SMS_PER_NUMBER", "1/5m")
+RATELIMIT_SMS_PER_NUMBER_DAILY = os.getenv("RATELIMIT_SMS_PER_NUMBER_DAILY", "6/d")
 RATELIMIT_SMS_PER_IP = os.getenv("RATELIMIT_SMS_PER_IP", "5/h")
 RATELIMIT_SMS_PER_NETWORK = os.getenv("RATELIMIT_SMS_PER_NETWORK", "20/h")
 RATELIMIT_SMS_GLOBAL = os.getenv("RATELIMIT_SMS_GLOBAL", "500/h")

@@ -26,6 +26,15 @@ class CheckForm(forms.Form):
             raise forms.ValidationError(exc.message, code=exc.reason) from None
 
 
+class CheckAgainForm(CheckForm):
+    """The check form further down a page: it must not take the focus from the answer."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "again_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].widget.attrs.pop("autofocus", None)
+
+
 class CodeForm(forms.Form):
     code = forms.CharField(
         label=_("Code from the text message"),

@@ -4,6 +4,7 @@ from leaks import catalogue_views, import_views, views
 
 urlpatterns = [
     path("", views.check, name="bc-check"),
+    path("result/", views.result, name="bc-result"),
     path("privacy/", views.privacy, name="bc-privacy"),
     path("breaches/", catalogue_views.breach_list, name="bc-breaches"),
     path("breaches/<slug:slug>/", catalogue_views.breach_detail, name="bc-breach"),
@@ -16,5 +17,4 @@ urlpatterns = [
     ),
     path("prove/", views.proof_send, name="bc-proof-send"),
     path("prove/code/", views.proof_code, name="bc-proof-code"),
-    path("prove/result/", views.proof_result, name="bc-proof-result"),
 ]

@@ -19,3 +19,11 @@ def breach_with(slug: str, numbers: list[str], **fields) -> Breach:
     breach.pwn_count = len(numbers)
     breach.save(update_fields=["pwn_count"])
     return breach
+
+
+def check(client, number: str, **extra):
+    """Check a number as a browser does: POST, then follow the redirect to the result."""
+    response = client.post("/", {"phone": number}, **extra)
+    if response.status_code == 302:
+        return client.get(response["Location"], **extra)
+    return response

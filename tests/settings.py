@@ -2,6 +2,10 @@
 
 import os
 
+# The tests run as development would, with a key of their own (never a default).
+os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "s" * 40)
+os.environ.setdefault("DEBUG", "1")
+
 from breachcheck.settings import *  # noqa: F403
 from breachcheck.settings import BASE_DIR, DATABASES, REDIS_URL
 

@@ -79,15 +79,14 @@ def workers():
 def test_a_subscriber_gets_the_alert_of_an_import_run_by_the_worker(
     client, worker_env, workers, smtp_server, sms_stub, tmp_path, capsys
 ):
-    # Subscribe by email and by SMS through the site; both confirmations arrive for real.
-    client.post(
-        reverse("bc-alerts-subscribe"), {"phone": NUMBER, "email": "li@example.com", "by_sms": "on"}
-    )
+    # Prove the number, then subscribe by email and by SMS through the site.
+    client.post(reverse("bc-proof-send"), {"phone": NUMBER})
+    code = re.search(r"\b(\d{6})\b", sms_stub.bodies[-1]).group(1)
+    client.post(reverse("bc-proof-code"), {"code": code})
+    client.post(reverse("bc-alerts-subscribe"), {"email": "li@example.com", "by_sms": "on"})
     (confirmation,) = smtp_server.messages
     link = re.search(r"https?://\S+(/alerts/confirm/\S+/)", confirmation.part("plain")).group(1)
     client.post(link)
-    code = re.search(r"\b(\d{6})\b", sms_stub.bodies[-1]).group(1)
-    client.post(reverse("bc-alerts-pending"), {"code": code})
     assert Subscription.objects.filter(confirmed_at__isnull=False).count() == 2
 
     worker = workers()
@@ -96,6 +95,7 @@ def test_a_subscriber_gets_the_alert_of_an_import_run_by_the_worker(
     call_command("import_breach", str(dump), "--breach", "worker-shop", "--timeout", "60")
     assert "done" in capsys.readouterr().out
 
+    # The proof's code was the first text; the alert is the second.
     wait_for(lambda: len(smtp_server.messages) == 2 and len(sms_stub.requests) == 2, what="alerts")
     alert = smtp_server.messages[1]
     assert alert.rcpt_tos == ["li@example.com"]

@@ -3,11 +3,9 @@
 import pytest
 from django.test import override_settings
 
+from tests.helpers import check
+
 pytestmark = pytest.mark.django_db
-
-
-def check(client, number: str, **extra):
-    return client.post("/", {"phone": number}, **extra)
 
 
 @override_settings(RATELIMIT_CHECK_PER_IP="3/h")
@@ -94,10 +92,10 @@ def test_admin_login_still_logs_in_below_the_limit(client, django_user_model):
 def test_the_429_carries_the_decisions_remaining_window():
     from django.test import RequestFactory
 
-    from leaks.ratelimits import Decision
-    from leaks.views import too_many_requests
+    from disclosure.policy import Decision
+    from disclosure.responses import too_many_requests
 
-    response = too_many_requests(RequestFactory().get("/"), Decision(False, "PER_IP", 125))
+    response = too_many_requests(RequestFactory().get("/"), Decision(False, "sms", "ip", 125))
     assert response.status_code == 429
     assert response["Retry-After"] == "125"
     assert "3 minutes" in response.content.decode() or "3 分钟" in response.content.decode()

@@ -1,7 +1,7 @@
 import pytest
 from django.test import Client
 
-from tests.helpers import breach_with
+from tests.helpers import breach_with, check
 
 pytestmark = pytest.mark.django_db
 
@@ -19,10 +19,6 @@ def breaches():
     )
     breach_with("clinic", ["+8613800138000"], title="Free Health Check", is_sensitive=True)
     breach_with("old-hotel", ["+8613800138000"], title="Old Hotel", is_retired=True)
-
-
-def check(client: Client, number: str, **extra):
-    return client.post("/", {"phone": number}, **extra)
 
 
 def test_home_page_is_chinese_by_default(client):

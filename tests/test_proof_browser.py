@@ -1,15 +1,19 @@
+"""The citizen's flow in real headless Chromium: the answer first, then one next
+step, "verify by SMS and turn on alerts", with the number typed only once."""
+
 import json
 import re
 
 import pytest
 
+from alerts.models import Subscription
 from leaks.hashing import phone_hash
 from leaks.models import Breach, Exposure
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_person_proves_their_number_and_sees_the_sensitive_breach(page, live_server, sms_outbox):
+def _breaches() -> None:
     for slug, title, sensitive in (
         ("shop", "Card shop members", False),
         ("clinic", "Clinic patients", True),
@@ -19,22 +23,75 @@ def test_a_person_proves_their_number_and_sees_the_sensitive_breach(page, live_s
             breach=breach, phone_hash=phone_hash("+8613800138000"), key_version=1
         )
 
-    page.goto(live_server.url + "/")
-    page.fill("input[name=phone]", "138 0013 8000")
-    page.click("form.check button[type=submit]")
-    page.wait_for_selector("li.breach")
-    assert page.locator("li.breach h2").all_inner_texts() == ["Card shop members"]
 
-    page.fill("form.prove input[name=phone]", "13800138000")
+def _check(page, live_server, number: str) -> None:
+    page.goto(live_server.url + "/")
+    page.fill("input[name=phone]", number)
+    page.click("form.check button[type=submit]")
+    page.wait_for_selector(".verdict")
+
+
+def test_the_verdict_opens_in_view_and_focused_on_a_phone(page, live_server):
+    _breaches()
+    _check(page, live_server, "138 0013 8000")
+    assert page.url == live_server.url + "/result/"
+    box = page.locator(".verdict").bounding_box()
+    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 844
+    assert page.evaluate("document.activeElement.id") == "verdict"
+    assert page.evaluate("window.scrollY") == 0
+    # Nothing else takes the focus (the phone keyboard stays down).
+    assert page.locator("[autofocus]").count() == 1
+
+
+def test_back_reload_and_language_switch_keep_the_result(page, live_server):
+    _breaches()
+    _check(page, live_server, "138 0013 8000")
+    page.reload()
+    assert page.locator("li.breach h2").all_inner_texts() == ["Card shop members"]
+    page.click("form.lang button[value=en]")
+    page.wait_for_selector("html[lang=en]")
+    assert "Found in 1 breach" in page.inner_text(".verdict")
+    assert page.url == live_server.url + "/result/"
+    page.goto(live_server.url + "/breaches/")
+    page.go_back()
+    page.wait_for_selector(".verdict")
+    assert "Found in 1 breach" in page.inner_text(".verdict")
+
+
+def test_verify_by_sms_and_turn_on_alerts_is_one_flow(
+    page, live_server, sms_outbox, smtp_server, settings
+):
+    settings.SITE_URL = live_server.url
+    _breaches()
+    _check(page, live_server, "138 0013 8000")
+    assert page.locator("li.breach h2").all_inner_texts() == ["Card shop members"]
+    # The number is not in the page, and not asked for again.
+    assert "13800138000" not in page.content()
+    assert page.locator("form.prove input[name=phone]").count() == 0
     page.click("form.prove button[type=submit]")
     page.wait_for_selector("input[name=code]")
     assert "138****8000" in page.inner_text("main")
     body = json.loads(sms_outbox.read_text(encoding="utf-8").splitlines()[-1])["body"]
-    code = re.search(r"\b(\d{6})\b", body).group(1)
-    page.fill("input[name=code]", code)
+    page.fill("input[name=code]", re.search(r"\b(\d{6})\b", body).group(1))
     page.click("form.check button[type=submit]")
     page.wait_for_selector("p.proven")
 
     titles = page.locator("li.breach h2").all_inner_texts()
     assert sorted(titles) == ["Card shop members", "Clinic patients"]
-    assert "13800138000" not in page.url and "8000" not in page.url
+    page.check("form.alerts input[name=by_sms]")
+    page.fill("form.alerts input[name=email]", "ming@example.com")
+    page.click("form.alerts button[type=submit]")
+    page.wait_for_selector("ul.subscriptions")
+    assert "m***@example.com" in page.inner_text("main")
+    assert "8000" not in page.url and "example" not in page.url
+    assert {s.channel: s.confirmed for s in Subscription.objects.all()} == {
+        "sms": True,
+        "email": False,
+    }
+
+    (confirmation,) = smtp_server.messages
+    link = re.search(r"https?://\S+/alerts/confirm/\S+/", confirmation.part("plain")).group(0)
+    page.goto(link)
+    page.click("form.check button[type=submit]")
+    page.wait_for_selector("h1.proven")
+    assert all(s.confirmed for s in Subscription.objects.all())

@@ -2,15 +2,14 @@ import threading
 
 from django.test import RequestFactory, override_settings
 
-from leaks.ratelimits import (
-    authorize,
+from disclosure.counters import count, opaque
+from disclosure.network import client_ip, host_of, network_of, networks_of
+from disclosure.policy import (
+    api_rate,
     authorize_admin_login,
     authorize_check,
-    client_ip,
-    hit,
+    authorize_sms,
     longest_window,
-    network_of,
-    opaque,
 )
 
 NUMBER = "+8613800138000"
@@ -23,17 +22,29 @@ def request_from(ip: str = "203.0.113.5", forwarded: str | None = None):
     return RequestFactory().post("/", **extra)
 
 
-def test_network_of_groups_ipv4_by_24_and_ipv6_by_64():
-    assert network_of("203.0.113.77") == "203.0.113.0/24"
-    assert network_of("2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::/64"
+def test_hosts_and_networks_of_ipv4_and_ipv6():
+    assert host_of("203.0.113.77") == "203.0.113.77"
+    assert networks_of("203.0.113.77") == ["203.0.113.0/24"]
+    assert host_of("2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::/64"
+    assert networks_of("2001:db8:1:2:3:4:5:6") == ["2001:db8:1::/56", "2001:db8:1::/48"]
     assert network_of("::ffff:203.0.113.77") == "203.0.113.0/24"
 
 
-def test_hit_counts_up_to_the_rate_then_limits():
+@override_settings(IPV6_NETWORK_PREFIXES="60,52,44", IPV6_HOST_PREFIX=56)
+def test_ipv6_prefixes_are_settings():
+    assert host_of("2001:db8:1:2::1") == "2001:db8:1::/56"
+    assert networks_of("2001:db8:1:2::1") == [
+        "2001:db8:1::/60",
+        "2001:db8:1::/52",
+        "2001:db8::/44",
+    ]
+
+
+def test_count_counts_up_to_the_rate_then_is_over():
     request = RequestFactory().post("/")
-    results = [hit(request, group="t", key="k1", rate="3/h") for _ in range(5)]
-    assert results == [False, False, False, True, True]
-    assert hit(request, group="t", key="k2", rate="3/h") is False
+    over = [count(request, group="t", subject="k1", rate="3/h").over for _ in range(5)]
+    assert over == [False, False, False, True, True]
+    assert not count(request, group="t", subject="k2", rate="3/h").over
 
 
 def test_opaque_hides_the_value_and_is_stable():
@@ -87,37 +98,48 @@ def test_per_network_layer_limits_a_whole_slash_24():
     assert authorize_check(request_from("203.0.114.1"), NUMBER)
 
 
-@override_settings(RATELIMIT_CHECK_PER_NETWORK="4/h")
-def test_per_network_layer_groups_ipv6_by_64():
+@override_settings(RATELIMIT_CHECK_PER_IP="4/h", RATELIMIT_CHECK_PER_NUMBER="")
+def test_an_ipv6_host_is_its_whole_64():
     decisions = [authorize_check(request_from(f"2001:db8:0:1::{i:x}"), NUMBER) for i in range(1, 6)]
     assert [bool(d) for d in decisions] == [True] * 4 + [False]
-    assert decisions[-1].layer == "PER_NETWORK"
+    assert decisions[-1].layer == "ip" and decisions[-1].needs_pow
     assert authorize_check(request_from("2001:db8:0:2::1"), NUMBER)
+
+
+@override_settings(RATELIMIT_CHECK_PER_NETWORK="4/h", RATELIMIT_CHECK_PER_NUMBER="")
+def test_ipv6_networks_count_at_56_and_48():
+    in_one_56 = [authorize_check(request_from(f"2001:db8:0:{i:x}::1"), NUMBER) for i in range(5)]
+    assert [bool(d) for d in in_one_56] == [True] * 4 + [False]
+    assert in_one_56[-1].layer == "network"
+    # Other /56s of the same /48 share the /48's counter.
+    assert not authorize_check(request_from("2001:db8:0:100::1"), NUMBER)
+    assert authorize_check(request_from("2001:db8:1::1"), NUMBER)
 
 
 @override_settings(RATELIMIT_CHECK_PER_NUMBER="3/h")
 def test_per_number_layer_limits_one_number_from_many_places():
     decisions = [authorize_check(request_from(f"198.51.{i}.1"), NUMBER) for i in range(4)]
     assert [bool(d) for d in decisions] == [True, True, True, False]
-    assert decisions[-1].layer == "PER_TARGET"
+    # The number's budget is hard: no proof-of-work buys past it.
+    assert decisions[-1].layer == "number" and not decisions[-1].needs_pow
     assert authorize_check(request_from("198.51.99.1"), "+8613900139000")
 
 
-@override_settings(RATELIMIT_CHECK_GLOBAL="5/h")
-def test_global_budget_limits_everyone_together():
+@override_settings(RATELIMIT_CHECK_PER_IP="2/h", RATELIMIT_CHECK_PER_NUMBER="3/h")
+def test_a_blocked_client_does_not_use_up_a_victims_number_budget():
+    for _ in range(50):
+        authorize_check(request_from("203.0.113.5"), NUMBER)
+    allowed = [bool(authorize_check(request_from(f"198.{i}.0.1"), NUMBER)) for i in range(1)]
+    assert allowed == [True]
+
+
+@override_settings(RATELIMIT_SMS_GLOBAL="3/h")
+def test_text_messages_have_a_global_budget():
     decisions = [
-        authorize_check(request_from(f"198.{i}.0.1"), f"+86138001380{i:02}") for i in range(6)
+        authorize_sms(request_from(f"198.{i}.0.1"), f"+86138001380{i:02}") for i in range(4)
     ]
-    assert [bool(d) for d in decisions] == [True] * 5 + [False]
-    assert decisions[-1].layer == "GLOBAL"
-
-
-@override_settings(RATELIMIT_CHECK_PER_IP="2/h", RATELIMIT_CHECK_GLOBAL="5/h")
-def test_a_blocked_client_does_not_use_up_the_global_budget():
-    for i in range(50):
-        authorize_check(request_from("203.0.113.5"), f"+86138001380{i:02}")
-    allowed = [bool(authorize_check(request_from(f"198.{i}.0.1"), NUMBER)) for i in range(3)]
-    assert allowed == [True, True, True]
+    assert [bool(d) for d in decisions] == [True] * 3 + [False]
+    assert decisions[-1].layer == "global"
 
 
 @override_settings(RATELIMIT_CHECK_PER_IP="1/h")
@@ -133,15 +155,26 @@ def test_actions_have_separate_budgets():
     for _ in range(2):
         assert authorize_check(request_from(), NUMBER)
     assert not authorize_check(request_from(), NUMBER)
-    assert authorize(request_from(), action="ADMIN_LOGIN", target="root")
+    assert authorize_admin_login(request_from(), "root")
 
 
-@override_settings(RATELIMIT_ADMIN_LOGIN_PER_USERNAME="2/15m", RATELIMIT_ADMIN_LOGIN_PER_IP="")
-def test_admin_login_counts_per_username_whatever_its_case():
+@override_settings(
+    RATELIMIT_ADMIN_LOGIN_PER_USERNAME_NETWORK="2/15m", RATELIMIT_ADMIN_LOGIN_PER_IP=""
+)
+def test_admin_login_counts_per_username_and_network_whatever_its_case():
     assert authorize_admin_login(request_from("198.51.100.1"), "Admin")
     assert authorize_admin_login(request_from("198.51.100.2"), "admin ")
     assert not authorize_admin_login(request_from("198.51.100.3"), "ADMIN")
     assert authorize_admin_login(request_from("198.51.100.3"), "editor")
+    # The same admin from another network is not locked out.
+    assert authorize_admin_login(request_from("203.0.113.1"), "admin")
+
+
+@override_settings(API_KEY_MAX_RATE="100/m")
+def test_a_keys_rate_never_exceeds_the_ceiling():
+    assert api_rate("60/m") == "60/m"
+    assert api_rate("2/s") == "100/m"
+    assert api_rate("999999/s") == "100/m"
 
 
 @override_settings(RATELIMIT_CHECK_PER_IP="", RATELIMIT_CHECK_PER_NETWORK="")

@@ -1,0 +1,291 @@
+"""The one disclosure gate: every path that can tell whether a number is in a
+breach, and every path that costs money or can harass someone, asks here first.
+
+Each action has a named policy: a list of layers, each a fixed-window counter
+(disclosure/counters.py) with a rate from settings. Layers are counted in order,
+and a request refused by one layer is not counted by the later ones, so a
+blocked harvester cannot use up a victim's per-number budget or a wider one.
+
+- check: the web check, the result after an SMS proof, and the private check's
+  evaluations. Per host and per network, layers are *soft*: past them a visitor
+  may still pass by solving a proof-of-work, so people behind one carrier-grade
+  NAT are slowed, not refused. The per-number budget is hard and is shared with
+  the API. There is no global refusal: when the whole site is under pressure,
+  every anonymous check has to solve a proof-of-work whose difficulty rises
+  with the pressure (disclosure/pressure.py), instead of everyone being locked out.
+- api: a key's own rate (never above API_KEY_MAX_RATE), a global API budget,
+  and the same per-number budget as the web.
+- sms, code, subscribe, confirm-email, admin-login: what sending and guessing
+  may cost. Admin logins count per (username, network) pair, so nobody can lock
+  an admin out from one address.
+
+Views turn a refusal into the one 429 response (disclosure/responses.py).
+"""
+
+import math
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from disclosure.counters import count, opaque, period_seconds, rate_parts
+from disclosure.network import client_ip, host_of, networks_of
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The gate's answer: allowed, or refused by one layer of one policy."""
+
+    allowed: bool
+    policy: str = ""
+    layer: str = ""
+    retry_after: int = 0
+    # More than 0: the request may pass with a proof-of-work this hard.
+    pow_difficulty: int = 0
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+    @property
+    def needs_pow(self) -> bool:
+        return not self.allowed and self.pow_difficulty > 0
+
+
+ALLOWED = Decision(allowed=True)
+
+
+@dataclass(frozen=True)
+class Layer:
+    name: str  # what the 429 page speaks of: "ip", "network", "number", ...
+    group: str  # the counter's name; layers of different policies may share one
+    subject: str
+    rate: str
+    soft: bool = False
+
+
+def _run(
+    request: HttpRequest, policy: str, layers: list[Layer], *, pow_payload: str | None = None
+) -> Decision:
+    for layer in layers:
+        usage = count(request, group=layer.group, subject=layer.subject, rate=layer.rate)
+        if usage is None or not usage.over:
+            continue
+        if layer.soft:
+            difficulty = _pow_difficulty(usage.overage)
+            if _pow_solved(request, pow_payload, difficulty):
+                continue
+            return Decision(False, policy, layer.name, usage.retry_after, difficulty)
+        return Decision(False, policy, layer.name, usage.retry_after)
+    return ALLOWED
+
+
+def _where(request: HttpRequest, policy: str, rates: tuple[str, str], soft: bool) -> list[Layer]:
+    """The host layer and one layer per counted network around it."""
+    ip = client_ip(request)
+    per_host, per_network = rates
+    layers = [Layer("ip", f"bc:{policy}:ip", f"ip:{host_of(ip)}", per_host, soft)]
+    layers += [
+        Layer("network", f"bc:{policy}:net", f"net:{network}", per_network, soft)
+        for network in networks_of(ip)
+    ]
+    return layers
+
+
+def _number_layer(e164: str) -> Layer:
+    # One budget per number, whichever path asks about it.
+    return Layer("number", "bc:number", f"num:{e164}", settings.RATELIMIT_CHECK_PER_NUMBER)
+
+
+def authorize_check(
+    request: HttpRequest, e164: str, *, pow_payload: str | None = None, proven: bool = False
+) -> Decision:
+    """May this client learn which breaches hold this number now?
+
+    ``proven``: the number was just proven by SMS code in this session; its
+    owner is not asked for a proof-of-work, but the number's budget still counts."""
+    if proven:
+        return _run(request, "check", [_number_layer(e164)])
+    pressure = _site_pressure()
+    if pressure and not _pow_solved(request, pow_payload, pressure):
+        return Decision(False, "check", "pressure", 60, pressure)
+    rates = (settings.RATELIMIT_CHECK_PER_IP, settings.RATELIMIT_CHECK_PER_NETWORK)
+    layers = _where(request, "check", rates, soft=True) + [_number_layer(e164)]
+    return _run(request, "check", layers, pow_payload=pow_payload)
+
+
+def authorize_evaluation(
+    request: HttpRequest, bucket: int, *, pow_payload: str | None = None
+) -> Decision:
+    """May this client have one private-check evaluation (it names only a bucket)?"""
+    pressure = _site_pressure()
+    if pressure and not _pow_solved(request, pow_payload, pressure):
+        return Decision(False, "check", "pressure", 60, pressure)
+    rates = (settings.RATELIMIT_CHECK_PER_IP, settings.RATELIMIT_CHECK_PER_NETWORK)
+    layers = _where(request, "check", rates, soft=True)
+    layers.append(
+        Layer("bucket", "bc:bucket", f"bucket:{bucket}", settings.RATELIMIT_CHECK_PER_BUCKET)
+    )
+    return _run(request, "check", layers, pow_payload=pow_payload)
+
+
+def pow_demanded(request: HttpRequest) -> int:
+    """The proof-of-work difficulty a check from this client would need now (0: none).
+
+    Reads the counters without counting, so a page can offer the puzzle up front."""
+    difficulty = _site_pressure(record=False)
+    rates = (settings.RATELIMIT_CHECK_PER_IP, settings.RATELIMIT_CHECK_PER_NETWORK)
+    for layer in _where(request, "check", rates, soft=True):
+        usage = count(
+            request, group=layer.group, subject=layer.subject, rate=layer.rate, increment=False
+        )
+        # The next request is the one that would be over.
+        if usage is not None and usage.count + 1 > usage.limit:
+            difficulty = max(difficulty, _pow_difficulty((usage.count + 1) / usage.limit))
+    return difficulty
+
+
+def authorize_api_key(request: HttpRequest, *, key_hash: str, key_rate: str) -> Decision:
+    """May this API key make a request now? Every authenticated request counts."""
+    layers = [
+        Layer("key", "bc:api:key", f"key:{key_hash}", api_rate(key_rate)),
+        Layer("global", "bc:api:global", "all", settings.RATELIMIT_API_GLOBAL),
+    ]
+    return _run(request, "api", layers)
+
+
+def authorize_api_lookup(request: HttpRequest, e164: str) -> Decision:
+    """May this (already counted) API request learn which breaches hold this number?"""
+    return _run(request, "api", [_number_layer(e164)])
+
+
+def api_rate(key_rate: str) -> str:
+    """A key's rate, never above the ceiling API_KEY_MAX_RATE (compared per second)."""
+    ceiling = settings.API_KEY_MAX_RATE
+    if not ceiling:
+        return key_rate
+    if not key_rate or per_second(key_rate) > per_second(ceiling):
+        return ceiling
+    return key_rate
+
+
+def per_second(rate: str) -> float:
+    number, seconds = rate_parts(rate)
+    return number / seconds
+
+
+def authorize_sms(request: HttpRequest, e164: str) -> Decision:
+    """May this client have a code texted to this number now?"""
+    rates = (settings.RATELIMIT_SMS_PER_IP, settings.RATELIMIT_SMS_PER_NETWORK)
+    layers = _where(request, "sms", rates, soft=False)
+    layers += [
+        Layer("number", "bc:sms:num", f"num:{e164}", settings.RATELIMIT_SMS_PER_NUMBER),
+        Layer("number", "bc:sms:num-day", f"num:{e164}", settings.RATELIMIT_SMS_PER_NUMBER_DAILY),
+        Layer("global", "bc:sms:global", "all", settings.RATELIMIT_SMS_GLOBAL),
+    ]
+    return _run(request, "sms", layers)
+
+
+def authorize_code_attempt(request: HttpRequest) -> Decision:
+    """May this client try a code now? (Each code also has its own attempt budget.)"""
+    ip = host_of(client_ip(request))
+    return _run(
+        request, "code", [Layer("ip", "bc:code:ip", f"ip:{ip}", settings.RATELIMIT_CODE_PER_IP)]
+    )
+
+
+def authorize_subscribe(request: HttpRequest) -> Decision:
+    rates = (settings.RATELIMIT_SUBSCRIBE_PER_IP, settings.RATELIMIT_SUBSCRIBE_PER_NETWORK)
+    return _run(request, "subscribe", _where(request, "subscribe", rates, soft=False))
+
+
+def authorize_confirm_email(request: HttpRequest, contact_hash: bytes) -> Decision:
+    layers = [
+        Layer(
+            "address",
+            "bc:mail:to",
+            f"to:{contact_hash.hex()}",
+            settings.RATELIMIT_CONFIRM_EMAIL_PER_ADDRESS,
+        ),
+        Layer("global", "bc:mail:global", "all", settings.RATELIMIT_CONFIRM_EMAIL_GLOBAL),
+    ]
+    return _run(request, "confirm-email", layers)
+
+
+def authorize_admin_login(request: HttpRequest, username: str) -> Decision:
+    ip = client_ip(request)
+    networks = networks_of(ip)
+    wide = networks[-1] if networks else host_of(ip)
+    user = username.strip().lower()
+    layers = [
+        Layer("ip", "bc:admin:ip", f"ip:{host_of(ip)}", settings.RATELIMIT_ADMIN_LOGIN_PER_IP),
+        # Per (username, network): guessing one admin's password from one network
+        # is slowed, and nobody elsewhere can lock that admin out.
+        Layer(
+            "username",
+            "bc:admin:user-net",
+            f"user:{user}@{wide}",
+            settings.RATELIMIT_ADMIN_LOGIN_PER_USERNAME_NETWORK,
+        ),
+    ]
+    return _run(request, "admin-login", layers)
+
+
+RATE_SETTINGS = (
+    "RATELIMIT_CHECK_PER_IP",
+    "RATELIMIT_CHECK_PER_NETWORK",
+    "RATELIMIT_CHECK_PER_NUMBER",
+    "RATELIMIT_CHECK_PER_BUCKET",
+    "RATELIMIT_API_GLOBAL",
+    "API_KEY_MAX_RATE",
+    "RATELIMIT_SMS_PER_IP",
+    "RATELIMIT_SMS_PER_NETWORK",
+    "RATELIMIT_SMS_PER_NUMBER",
+    "RATELIMIT_SMS_PER_NUMBER_DAILY",
+    "RATELIMIT_SMS_GLOBAL",
+    "RATELIMIT_CODE_PER_IP",
+    "RATELIMIT_SUBSCRIBE_PER_IP",
+    "RATELIMIT_SUBSCRIBE_PER_NETWORK",
+    "RATELIMIT_CONFIRM_EMAIL_PER_ADDRESS",
+    "RATELIMIT_CONFIRM_EMAIL_GLOBAL",
+    "RATELIMIT_ADMIN_LOGIN_PER_IP",
+    "RATELIMIT_ADMIN_LOGIN_PER_USERNAME_NETWORK",
+)
+
+
+def longest_window() -> int:
+    """Seconds the longest configured window keeps a counter (for the privacy page)."""
+    rates = [getattr(settings, name, "") for name in RATE_SETTINGS]
+    return max((period_seconds(rate) for rate in rates if rate), default=0)
+
+
+def number_key(e164: str) -> str:
+    """The per-number counters' subject, as the cache sees it (a keyed digest)."""
+    return opaque(f"num:{e164}")
+
+
+# Proof-of-work (disclosure/pow.py, disclosure/pressure.py).
+
+
+def _pow_difficulty(overage: float) -> int:
+    """Harder the further a client is past its limit: doubling per doubling."""
+    base = settings.POW_MIN_DIFFICULTY
+    steps = max(0, math.ceil(math.log2(max(overage, 1.0))))
+    return min(settings.POW_MAX_DIFFICULTY, base * 2**steps)
+
+
+def _site_pressure(record: bool = True) -> int:
+    """The difficulty the whole site demands now (0 while it is calm)."""
+    from disclosure import pressure
+
+    if record:
+        pressure.record_check()
+    return 0 if pressure.is_calm() else pressure.difficulty()
+
+
+def _pow_solved(request: HttpRequest, payload: str | None, difficulty: int) -> bool:
+    """A solution is spent on first use, so one request verifies it once."""
+    from disclosure import pow as proof_of_work
+
+    if not hasattr(request, "_bc_pow_solved"):
+        request._bc_pow_solved = proof_of_work.verify(payload) if payload else 0  # type: ignore[attr-defined]
+    return request._bc_pow_solved >= difficulty  # type: ignore[attr-defined]
