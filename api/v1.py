@@ -14,8 +14,8 @@ from ninja.decorators import decorate_view
 from api.auth import ApiKeyAuth, rate_limited
 from api.docs import ServerRenderedDocs
 from api.errors import ApiError, ErrorOut, install_error_handlers
-from api.schemas import BreachName, BreachOut, DataClassOut, LookupIn, LookupOut
 from api.models import ApiKey
+from api.schemas import BreachName, BreachOut, DataClassOut, LookupIn, LookupOut
 from audit.services import audit_record
 from disclosure.policy import authorize_api_lookup
 from leaks import catalogue, data_classes

@@ -36,7 +36,7 @@ def test_the_verdict_opens_in_view_and_focused_on_a_phone(page, live_server):
     _check(page, live_server, "138 0013 8000")
     assert page.url == live_server.url + "/result/"
     box = page.locator(".verdict").bounding_box()
-    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 844
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 844
     assert page.evaluate("document.activeElement.id") == "verdict"
     assert page.evaluate("window.scrollY") == 0
     # Nothing else takes the focus (the phone keyboard stays down).
