@@ -232,6 +232,20 @@ TRUSTED_PROXIES = envlist("TRUSTED_PROXIES")
 # Lookups per API key, unless the key sets its own.
 API_KEY_DEFAULT_RATE = os.getenv("API_KEY_DEFAULT_RATE", "60/m")
 
+# Proof-of-work (ALTCHA, PoW v2, self-hosted; disclosure/pow.py and pressure.py).
+# Challenges are signed with POW_HMAC_KEY, else a key derived from SECRET_KEY.
+# A challenge asks for one PBKDF2-SHA256 derivation of POW_COST iterations per
+# try and a secret counter between difficulty/2 and difficulty, so a solve costs
+# about 0.75 x difficulty derivations. Difficulty is POW_MIN_DIFFICULTY while the
+# site sees at most POW_CALM_CHECKS_PER_MINUTE anonymous checks a minute, and
+# grows in proportion to the rate above that, up to POW_MAX_DIFFICULTY.
+POW_HMAC_KEY = envsecret("POW_HMAC_KEY")
+POW_CHALLENGE_TTL = envint("POW_CHALLENGE_TTL", "300")
+POW_COST = envint("POW_COST", "1000")
+POW_MIN_DIFFICULTY = envint("POW_MIN_DIFFICULTY", "200")
+POW_MAX_DIFFICULTY = envint("POW_MAX_DIFFICULTY", "20000")
+POW_CALM_CHECKS_PER_MINUTE = envint("POW_CALM_CHECKS_PER_MINUTE", "60")
+
 # Proof of ownership: a code sent by SMS. Every text costs money and can
 # harass the number's holder, so sending is limited on several axes.
 OWNERSHIP_CODE_TTL_SECONDS = envint("OWNERSHIP_CODE_TTL_SECONDS", "600")
