@@ -43,3 +43,14 @@ def test_the_browser_solves_the_hardest_puzzle(page, live_server, settings):
     assert page.locator("body").inner_text().strip() == "ok"
     assert not [m for m in messages if "Content Security Policy" in m], messages
     print(f"solved and submitted at difficulty {settings.POW_MAX_DIFFICULTY} in {seconds:.2f} s")
+
+
+def test_a_browser_without_javascript_is_told_why(browser, live_server):
+    context = browser.new_context(java_script_enabled=False, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/pow-test/")
+        assert page.locator(".pow-noscript").is_visible()
+        assert "需要启用 JavaScript" in page.locator(".pow-noscript").inner_text()
+    finally:
+        context.close()
