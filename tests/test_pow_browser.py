@@ -28,11 +28,17 @@ def _solve_and_submit(page, live_server) -> float:
 
 def test_the_browser_solves_the_puzzle_and_the_server_accepts_it(page, live_server):
     messages = _console(page)
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
     response = page.goto(live_server.url + "/pow-test/")
     assert "script-src 'self'" in response.headers["content-security-policy"]
     seconds = _solve_and_submit(page, live_server)
     assert page.locator("body").inner_text().strip() == "ok"
     assert not [m for m in messages if "Content Security Policy" in m], messages
+    # Self-hosted: the widget, its worker and the challenge all come from the site.
+    assert any(url.endswith("/pow/challenge/") for url in requested)
+    assert any(url.endswith("/workers/pbkdf2.js") for url in requested)
+    assert all(url.startswith(live_server.url) for url in requested), requested
     print(f"solved and submitted at the minimum difficulty in {seconds:.2f} s")
 
 
