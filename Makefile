@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test worker lint format bench bench-import bench-api bench-alerts bench-enum bench-timing messages clean
+.PHONY: run test worker lint format bench bench-import bench-api bench-alerts bench-enum bench-timing messages vendor-altcha clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -78,6 +78,19 @@ bench: bench-import
 bench-import: $(STAMP)
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) \
 	  $(PY) bench/import_bench.py --rows $(ROWS)
+
+# The ALTCHA proof-of-work widget, vendored from the npm registry (no build step):
+# the CSP-friendly "external" build, its PBKDF2 worker and the Chinese strings.
+ALTCHA_VERSION ?= 3.2.2
+vendor-altcha:
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  (cd "$$tmp" && npm pack --silent altcha@$(ALTCHA_VERSION) >/dev/null && tar xzf altcha-$(ALTCHA_VERSION).tgz) && \
+	  d=static/vendor/altcha && rm -rf $$d && mkdir -p $$d/workers $$d/i18n && \
+	  cp "$$tmp"/package/dist/external/altcha.min.js "$$tmp"/package/dist/external/altcha.css $$d/ && \
+	  cp "$$tmp"/package/dist/workers/pbkdf2.js $$d/workers/ && \
+	  cp "$$tmp"/package/dist/i18n/zh-cn.js $$d/i18n/ && \
+	  cp "$$tmp"/package/LICENSE.txt $$d/ && \
+	  echo "altcha $(ALTCHA_VERSION) (npm), dist/external + workers/pbkdf2.js + i18n/zh-cn.js; refresh with make vendor-altcha" > $$d/VERSIONS
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l zh_Hans --no-obsolete -i .venv -i tests

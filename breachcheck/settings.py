@@ -231,9 +231,6 @@ RATELIMIT_CHECK_PER_NETWORK = os.getenv("RATELIMIT_CHECK_PER_NETWORK", "60/h")
 RATELIMIT_CHECK_PER_NUMBER = os.getenv("RATELIMIT_CHECK_PER_NUMBER", "12/h")
 # Private-check evaluations name only a 16-bit bucket; each bucket has a budget too.
 RATELIMIT_CHECK_PER_BUCKET = os.getenv("RATELIMIT_CHECK_PER_BUCKET", "600/h")
-# Proof-of-work difficulty (ALTCHA's maxnumber: the expected work is half of it).
-POW_MIN_DIFFICULTY = envint("POW_MIN_DIFFICULTY", "50000")
-POW_MAX_DIFFICULTY = envint("POW_MAX_DIFFICULTY", "5000000")
 # No global admin-login budget: it would let anyone lock every admin out.
 RATELIMIT_ADMIN_LOGIN_PER_IP = os.getenv("RATELIMIT_ADMIN_LOGIN_PER_IP", "10/15m")
 RATELIMIT_ADMIN_LOGIN_PER_USERNAME_NETWORK = os.getenv(
@@ -248,6 +245,20 @@ API_KEY_MAX_RATE = os.getenv("API_KEY_MAX_RATE", "600/m")
 RATELIMIT_API_GLOBAL = os.getenv("RATELIMIT_API_GLOBAL", "100000/h")
 # How long a result stays viewable (Back, reload, language switch) after a check.
 SESSION_RESULT_TTL_SECONDS = envint("SESSION_RESULT_TTL_SECONDS", "900")
+
+# Proof-of-work (ALTCHA, PoW v2, self-hosted; disclosure/pow.py and pressure.py).
+# Challenges are signed with POW_HMAC_KEY, else a key derived from SECRET_KEY.
+# A challenge asks for one PBKDF2-SHA256 derivation of POW_COST iterations per
+# try and a secret counter between difficulty/2 and difficulty, so a solve costs
+# about 0.75 x difficulty derivations. Difficulty is POW_MIN_DIFFICULTY while the
+# site sees at most POW_CALM_CHECKS_PER_MINUTE anonymous checks a minute, and
+# grows in proportion to the rate above that, up to POW_MAX_DIFFICULTY.
+POW_HMAC_KEY = envsecret("POW_HMAC_KEY")
+POW_CHALLENGE_TTL = envint("POW_CHALLENGE_TTL", "300")
+POW_COST = envint("POW_COST", "1000")
+POW_MIN_DIFFICULTY = envint("POW_MIN_DIFFICULTY", "200")
+POW_MAX_DIFFICULTY = envint("POW_MAX_DIFFICULTY", "20000")
+POW_CALM_CHECKS_PER_MINUTE = envint("POW_CALM_CHECKS_PER_MINUTE", "60")
 
 # Proof of ownership: a code sent by SMS. Every text costs money and can
 # harass the number's holder, so sending is limited on several axes.

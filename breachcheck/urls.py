@@ -11,4 +11,5 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("", include("leaks.urls")),
     path("", include("alerts.urls")),
+    path("", include("disclosure.urls")),
 ]

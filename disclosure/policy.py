@@ -22,7 +22,6 @@ blocked harvester cannot use up a victim's per-number budget or a wider one.
 Views turn a refusal into the one 429 response (disclosure/responses.py).
 """
 
-import math
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -71,7 +70,7 @@ def _run(
         if usage is None or not usage.over:
             continue
         if layer.soft:
-            difficulty = _pow_difficulty(usage.overage)
+            difficulty = _scaled(usage.overage)
             if _pow_solved(request, pow_payload, difficulty):
                 continue
             return Decision(False, policy, layer.name, usage.retry_after, difficulty)
@@ -140,7 +139,7 @@ def pow_demanded(request: HttpRequest) -> int:
         )
         # The next request is the one that would be over.
         if usage is not None and usage.count + 1 > usage.limit:
-            difficulty = max(difficulty, _pow_difficulty((usage.count + 1) / usage.limit))
+            difficulty = max(difficulty, _scaled((usage.count + 1) / usage.limit))
     return difficulty
 
 
@@ -266,11 +265,10 @@ def number_key(e164: str) -> str:
 # Proof-of-work (disclosure/pow.py, disclosure/pressure.py).
 
 
-def _pow_difficulty(overage: float) -> int:
-    """Harder the further a client is past its limit: doubling per doubling."""
-    base = settings.POW_MIN_DIFFICULTY
-    steps = max(0, math.ceil(math.log2(max(overage, 1.0))))
-    return min(settings.POW_MAX_DIFFICULTY, base * 2**steps)
+def _scaled(overage: float) -> int:
+    from disclosure.pressure import scaled_difficulty
+
+    return scaled_difficulty(overage)
 
 
 def _site_pressure(record: bool = True) -> int:
@@ -283,9 +281,12 @@ def _site_pressure(record: bool = True) -> int:
 
 
 def _pow_solved(request: HttpRequest, payload: str | None, difficulty: int) -> bool:
-    """A solution is spent on first use, so one request verifies it once."""
+    """Did the request bring a solution hard enough? A solution is spent on first
+    use, so one request verifies it once. One made for the level just below still
+    counts: pressure may have risen a step while the browser was solving it."""
     from disclosure import pow as proof_of_work
 
     if not hasattr(request, "_bc_pow_solved"):
-        request._bc_pow_solved = proof_of_work.verify(payload) if payload else 0  # type: ignore[attr-defined]
-    return request._bc_pow_solved >= difficulty  # type: ignore[attr-defined]
+        request._bc_pow_solved = proof_of_work.solved_difficulty(payload)  # type: ignore[attr-defined]
+    solved = request._bc_pow_solved  # type: ignore[attr-defined]
+    return solved > 0 and solved * 2 >= difficulty

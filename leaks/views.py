@@ -46,8 +46,8 @@ def _check_page(
         "totals": totals(),
         "require_proof": settings.RESULTS_REQUIRE_PROOF,
         "latest": catalogue.breaches_listed()[:LATEST],
-        "pow": decision.pow_difficulty if decision else pow_demanded(request),
-        "pow_message": limit_message(decision) if decision else "",
+        "pow": decision.pow_difficulty if decision is not None else pow_demanded(request),
+        "pow_message": limit_message(decision) if decision is not None else "",
     }
     response = render(request, "leaks/check.html", context, status=status)
     if decision is not None:

@@ -19,16 +19,27 @@ def test_it_answers_429_with_retry_after_once_over_the_limit(client):
 
 
 @override_settings(RATELIMIT_CHECK_PER_IP="1/h")
-def test_the_429_page_is_friendly_in_both_languages(client):
+def test_past_its_limit_a_client_is_asked_for_a_puzzle_not_refused(client):
     check(client, "13800138000")
     response = check(client, "13800138000", HTTP_ACCEPT_LANGUAGE="en")
     text = response.content.decode()
-    assert response.status_code == 429
-    assert "Please slow down" in text
-    assert "minutes" in text
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert "Please slow down" in text and "<altcha-widget" in text
+    # Without JavaScript the page says plainly what is going on.
+    assert "<noscript>" in text and "needs JavaScript" in text
+    # The number is not echoed back into the new form.
+    assert "13800138000" not in text
     response = check(client, "13800138000", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "请慢一点" in response.content.decode()
-    assert "分钟后再试" in response.content.decode()
+
+
+@override_settings(RATELIMIT_CHECK_PER_NUMBER="1/h")
+def test_past_a_numbers_budget_the_429_page_says_when_to_come_back(client):
+    check(client, "13800138000")
+    response = check(client, "13800138000", HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR="198.51.100.3")
+    text = response.content.decode()
+    assert response.status_code == 429
+    assert "Please slow down" in text and "minutes" in text and "<altcha-widget" not in text
 
 
 @override_settings(RATELIMIT_CHECK_PER_IP="2/h", TRUSTED_PROXIES=[])

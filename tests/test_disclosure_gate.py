@@ -152,7 +152,11 @@ def test_a_session_keeps_no_keyed_hash_and_expires_with_its_result(client, setti
 # Networks.
 
 
-@override_settings(TRUSTED_PROXIES=["127.0.0.1"], RATELIMIT_CHECK_PER_NETWORK="60/h")
+@override_settings(
+    TRUSTED_PROXIES=["127.0.0.1"],
+    RATELIMIT_CHECK_PER_NETWORK="60/h",
+    POW_CALM_CHECKS_PER_MINUTE=10_000,
+)
 def test_150_slash64s_of_one_slash48_get_at_most_a_networks_budget(client):
     statuses = []
     for n in range(150):
@@ -225,3 +229,66 @@ def test_make_writes_secrets_readable_by_their_owner_only(tmp_path):
         assert len((data / name).read_text().strip()) >= 40
     key = (data / "secret-key").read_text().strip()
     assert _settings_value("s.SECRET_KEY", data_dir=str(data)).stdout.strip() == key
+
+
+# Proof-of-work instead of a global kill switch.
+
+
+@pytest.fixture
+def cheap_puzzles(settings):
+    settings.POW_COST = 10
+    settings.POW_MIN_DIFFICULTY = 20
+    settings.POW_MAX_DIFFICULTY = 5000
+
+
+def _solved(client: Client) -> str:
+    from bench.pow_solver import solve
+
+    challenge = client.get(reverse("bc-pow-challenge")).json()
+    return solve(challenge)[0]
+
+
+def _post(client: Client, number: str, payload: str = ""):
+    form = {"phone": number, **({"altcha": payload} if payload else {})}
+    return client.post("/", form)
+
+
+@override_settings(RATELIMIT_CHECK_PER_IP="1/h", RATELIMIT_CHECK_PER_NETWORK="")
+def test_past_its_limit_a_client_passes_with_a_puzzle_it_solved_once(client, cheap_puzzles):
+    assert _post(client, WATCHED).status_code == 302
+    assert _post(client, UNWATCHED).status_code == 429
+    payload = _solved(client)
+    assert _post(client, UNWATCHED, payload).status_code == 302
+    # A solution buys one answer: replayed, it is refused.
+    assert _post(client, UNWATCHED, payload).status_code == 429
+
+
+@override_settings(RATELIMIT_CHECK_PER_IP="1/h", RATELIMIT_CHECK_PER_NETWORK="")
+def test_a_puzzle_is_harder_the_further_past_the_limit_and_an_easier_one_is_refused(
+    client, cheap_puzzles
+):
+    for n in range(8):
+        _post(client, f"1390013900{n}")
+    # A clean address fetches the easiest puzzle for the harvester...
+    easy = _solved(Client(REMOTE_ADDR="198.51.100.200"))
+    assert _post(client, WATCHED, easy).status_code == 429
+    # ...while its own challenge is harder, and does pass.
+    challenge = client.get(reverse("bc-pow-challenge")).json()
+    assert challenge["parameters"]["data"]["difficulty"] > 20
+    assert _post(client, WATCHED, _solved(client)).status_code == 302
+
+
+@override_settings(POW_CALM_CHECKS_PER_MINUTE=5)
+def test_under_pressure_a_fresh_visitor_solves_a_puzzle_instead_of_being_locked_out(
+    cheap_puzzles,
+):
+    for n in range(8):
+        _post(Client(REMOTE_ADDR=f"100.64.{n}.1"), f"1390013900{n}")
+    visitor = Client(REMOTE_ADDR="203.0.113.20")
+    page = visitor.get("/").content.decode()
+    assert "<altcha-widget" in page
+    assert _post(visitor, WATCHED).status_code == 429
+    assert _post(visitor, WATCHED, _solved(visitor)).status_code == 302
+    assert "Found in" in visitor.get("/result/", HTTP_ACCEPT_LANGUAGE="en").content.decode() or (
+        "Not found" in visitor.get("/result/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )

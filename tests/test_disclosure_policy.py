@@ -187,7 +187,9 @@ def test_ratelimit_enable_false_allows_everything():
     assert all(authorize_check(request_from(), NUMBER) for _ in range(5))
 
 
-@override_settings(RATELIMIT_CHECK_PER_IP="100/h", RATELIMIT_CHECK_PER_NETWORK="")
+@override_settings(
+    RATELIMIT_CHECK_PER_IP="100/h", RATELIMIT_CHECK_PER_NETWORK="", POW_CALM_CHECKS_PER_MINUTE=1000
+)
 def test_counting_is_atomic_under_concurrency():
     # Threads use separate cache connections (separate Redis connections in
     # Redis mode), so lost updates would let more than 100 through.
