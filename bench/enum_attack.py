@@ -8,15 +8,21 @@ check N numbers:
   one-24        requests spread over all 254 addresses of one /24
   spoofed-xff   a random X-Forwarded-For on every request, no proxy trusted
   one-number    one victim's number checked from a different /24 each time
-  botnet        every request from a different /24 (only the global budget helps)
+  one-48        every request from a different /64 (and /56) of one IPv6 /48
+  botnet        every request from a different /24, never solving a puzzle: once
+                the site is under pressure every anonymous check needs a proof-of-work
+  botnet-pow    the same botnet solving every puzzle it is given (for --pow-seconds):
+                the report gives its answers per CPU-second of proof-of-work
 
 A real user (another network) checks their own number a few times during
-each attack; the report says whether they were ever blocked. Traffic goes to
-127.0.0.1 only. Run with `make bench-enum` (REDIS_URL picks the Redis DB).
+each attack, solving a puzzle when asked as their browser would; the report
+says whether they were ever refused. Traffic goes to 127.0.0.1 only. Run with
+`make bench-enum` (REDIS_URL picks the Redis DB).
 """
 
 import argparse
 import http.client
+import json
 import os
 import random
 import re
@@ -34,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 PROXY = "127.0.0.1"
 REAL_USER_IP = "203.0.113.20"
 REAL_USER_NUMBER = "13800138000"  # in the demo breach
@@ -41,7 +48,10 @@ RATE_SETTINGS = [
     "RATELIMIT_CHECK_PER_IP",
     "RATELIMIT_CHECK_PER_NETWORK",
     "RATELIMIT_CHECK_PER_NUMBER",
-    "RATELIMIT_CHECK_GLOBAL",
+    "POW_CALM_CHECKS_PER_MINUTE",
+    "POW_MIN_DIFFICULTY",
+    "POW_MAX_DIFFICULTY",
+    "POW_COST",
 ]
 
 
@@ -56,6 +66,8 @@ class Outcome:
     retry_after: set[int] = field(default_factory=set)
     user_statuses: list[int] = field(default_factory=list)
     seconds: float = 0.0
+    pow_solves: int = 0
+    pow_cpu: float = 0.0
 
 
 def free_port() -> int:
@@ -125,22 +137,58 @@ def request(port: int, method: str, path: str, body: str = "", headers: dict | N
 
 
 class Attacker:
-    """Fetches one CSRF token (reusable) and then posts checks."""
+    """Fetches one CSRF token (reusable) and then posts checks; follows an answer's
+    redirect to read it, and solves a proof-of-work when asked (if it may)."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, solve_pow: bool = False):
         self.port = port
+        self.solve_pow = solve_pow
+        self.pow_solves = 0
+        self.pow_cpu = 0.0
         status, headers, text = request(port, "GET", "/")
         cookie = re.search(r"csrftoken=([^;]+)", headers.get("Set-Cookie", ""))[1]
         self.cookie = f"csrftoken={cookie}"
         self.token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text)[1]
 
     def check(self, number: str, forwarded: str | None) -> tuple[int, str, str]:
-        body = urllib.parse.urlencode({"csrfmiddlewaretoken": self.token, "phone": number})
-        headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": self.cookie}
+        status, retry, text = self._post(number, forwarded, "")
+        if status == 429 and self.solve_pow and "<altcha-widget" in text:
+            status, retry, text = self._post(number, forwarded, self._solve(forwarded))
+        return status, retry, text
+
+    def _headers(self, forwarded: str | None, cookie: str = "") -> dict:
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": cookie or self.cookie,
+        }
         if forwarded:
             headers["X-Forwarded-For"] = forwarded
-        status, response_headers, text = request(self.port, "POST", "/", body, headers)
-        return status, response_headers.get("Retry-After", ""), text
+        return headers
+
+    def _post(self, number: str, forwarded: str | None, payload: str) -> tuple[int, str, str]:
+        form = {"csrfmiddlewaretoken": self.token, "phone": number}
+        if payload:
+            form["altcha"] = payload
+        body = urllib.parse.urlencode(form)
+        status, headers, text = request(self.port, "POST", "/", body, self._headers(forwarded))
+        if status == 302:
+            # The answer is behind the redirect, in this client's fresh session.
+            session = re.search(r"sessionid=([^;]+)", headers.get("Set-Cookie", ""))
+            cookie = self.cookie + (f"; sessionid={session[1]}" if session else "")
+            status, headers, text = request(
+                self.port, "GET", headers["Location"], headers=self._headers(forwarded, cookie)
+            )
+        return status, headers.get("Retry-After", ""), text
+
+    def _solve(self, forwarded: str | None) -> str:
+        from bench.pow_solver import solve
+
+        headers = self._headers(forwarded)
+        _, _, text = request(self.port, "GET", "/pow/challenge/", headers=headers)
+        payload, cpu = solve(json.loads(text))
+        self.pow_solves += 1
+        self.pow_cpu += cpu
+        return payload
 
 
 def numbers(count: int, seed: int) -> list[str]:
@@ -149,18 +197,36 @@ def numbers(count: int, seed: int) -> list[str]:
     return [rng.choice(prefixes) + f"{rng.randrange(10**8):08d}" for _ in range(count)]
 
 
-def run(name: str, port: int, count: int, concurrency: int, make_request, user: bool) -> Outcome:
-    attacker = Attacker(port)
-    outcome = Outcome(name=name, attempts=count)
+def run(
+    name: str,
+    port: int,
+    count: int,
+    concurrency: int,
+    make_request,
+    user: bool,
+    solve_pow: bool = False,
+    seconds: float = 0.0,
+) -> Outcome:
+    attacker = Attacker(port, solve_pow=solve_pow)
+    # The real user's browser solves a puzzle when asked, as the widget does.
+    real_user = Attacker(port, solve_pow=True)
+    outcome = Outcome(name=name)
     checkpoints = {count * k // 5 for k in range(1, 6)} if user else set()
     started = time.monotonic()
+    deadline = started + seconds if seconds else None
 
-    def one(i: int) -> tuple[int, str, str]:
+    def one(i: int) -> tuple[int, str, str] | None:
+        if deadline and time.monotonic() > deadline:
+            return None
         number, forwarded = make_request(i)
         return attacker.check(number, forwarded)
 
     with ThreadPoolExecutor(concurrency) as pool:
-        for i, (status, retry, text) in enumerate(pool.map(one, range(count)), start=1):
+        for i, result in enumerate(pool.map(one, range(count)), start=1):
+            if result is None:
+                continue
+            status, retry, text = result
+            outcome.attempts += 1
             if status == 200:
                 outcome.answers += 1
                 outcome.hits += 'class="result hit"' in text
@@ -169,10 +235,11 @@ def run(name: str, port: int, count: int, concurrency: int, make_request, user: 
                 outcome.retry_after.add(int(retry))
             else:
                 outcome.other += 1
-            if i in checkpoints:
-                user_status = attacker.check(REAL_USER_NUMBER, REAL_USER_IP)[0]
+            if i in checkpoints or (deadline and user and not outcome.user_statuses):
+                user_status = real_user.check(REAL_USER_NUMBER, REAL_USER_IP)[0]
                 outcome.user_statuses.append(user_status)
     outcome.seconds = time.monotonic() - started
+    outcome.pow_solves, outcome.pow_cpu = attacker.pow_solves, attacker.pow_cpu
     return outcome
 
 
@@ -182,6 +249,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--only", nargs="*", help="scenario names to run")
+    parser.add_argument(
+        "--pow-seconds", type=float, default=60, help="how long the puzzle-solving botnet runs"
+    )
     args = parser.parse_args()
     redis_url = os.getenv("REDIS_URL")
     if not redis_url:
@@ -222,6 +292,7 @@ def main() -> int:
     spoofed = [
         ".".join(str(rng.randrange(1, 224 if k == 0 else 255)) for k in range(4)) for _ in range(n)
     ]
+    rng48 = [rng.randrange(65536) for _ in range(n)]
     scenarios = {
         "one-ip": ([PROXY], lambda i: (attack_numbers[i], "198.51.100.7"), n),
         "one-24": ([PROXY], lambda i: (attack_numbers[i], f"198.51.100.{i % 254 + 1}"), n),
@@ -231,7 +302,17 @@ def main() -> int:
             lambda i: ("13700137000", f"10.{i // 256 % 256}.{i % 256}.9"),
             min(n, 1000),
         ),
+        "one-48": (
+            [PROXY],
+            lambda i: (attack_numbers[i], f"2001:db8:1:{rng48[i]:04x}::1"),
+            n,
+        ),
         "botnet": (
+            [PROXY],
+            lambda i: (attack_numbers[i], f"100.{i // 256 % 64 + 64}.{i % 256}.1"),
+            n,
+        ),
+        "botnet-pow": (
             [PROXY],
             lambda i: (attack_numbers[i], f"100.{i // 256 % 64 + 64}.{i % 256}.1"),
             n,
@@ -251,8 +332,18 @@ def main() -> int:
         server = Server(env, args.workers, log)
         try:
             print(f"  {name}: {count} attempts ...", flush=True)
+            solving = name == "botnet-pow"
             outcomes.append(
-                run(name, server.port, count, args.concurrency, make_request, user=bool(trusted))
+                run(
+                    name,
+                    server.port,
+                    count,
+                    args.concurrency,
+                    make_request,
+                    user=bool(trusted),
+                    solve_pow=solving,
+                    seconds=args.pow_seconds if solving else 0.0,
+                )
             )
         finally:
             server.stop()
@@ -264,7 +355,7 @@ def main() -> int:
     out = results_dir / f"enum-{time.strftime('%Y%m%d-%H%M%S')}.txt"
     out.write_text(text + "\n")
     print(f"\nSaved to {out}")
-    blocked_user = any(s != 200 for o in outcomes if o.name != "botnet" for s in o.user_statuses)
+    blocked_user = any(s != 200 for o in outcomes for s in o.user_statuses)
     return 1 if blocked_user else 0
 
 
@@ -285,15 +376,21 @@ def report(outcomes: list[Outcome], env: dict, args) -> list[str]:
         + ", ".join(f"{name}={getattr(settings, name)!r}" for name in RATE_SETTINGS),
         "",
         f"{'scenario':<12} {'attempts':>8} {'answers':>8} {'hits':>5} {'429':>7} {'other':>5} "
-        f"{'Retry-After s':>15} {'req/s':>6}  real user (5 checks)",
+        f"{'Retry-After s':>15} {'req/s':>6}  real user (checks)",
     ]
     for o in outcomes:
         retry = f"{min(o.retry_after)}-{max(o.retry_after)}" if o.retry_after else "-"
         user = " ".join(str(s) for s in o.user_statuses) if o.user_statuses else "n/a (same IP)"
         lines.append(
             f"{o.name:<12} {o.attempts:>8} {o.answers:>8} {o.hits:>5} {o.limited:>7} {o.other:>5} "
-            f"{retry:>15} {o.attempts / o.seconds:>6.0f}  {user}"
+            f"{retry:>15} {o.attempts / max(o.seconds, 1e-9):>6.0f}  {user}"
         )
+    for o in outcomes:
+        if o.pow_solves:
+            lines.append(
+                f"{o.name}: {o.pow_solves} puzzles solved in {o.pow_cpu:.1f} CPU-s: "
+                f"{o.answers / max(o.pow_cpu, 1e-9):.2f} answers per CPU-second of proof-of-work"
+            )
     return lines
 
 

@@ -23,11 +23,21 @@ def test_the_privacy_page_speaks_both_languages(client):
     assert "what this site keeps" not in chinese
 
 
-@override_settings(OWNERSHIP_CODE_TTL_SECONDS=300, OWNERSHIP_PROOF_TTL_SECONDS=1800)
-def test_the_privacy_page_states_the_proof_lifetimes_from_the_settings(client):
+@override_settings(
+    OWNERSHIP_CODE_TTL_SECONDS=300,
+    OWNERSHIP_PROOF_TTL_SECONDS=1800,
+    SESSION_RESULT_TTL_SECONDS=600,
+)
+def test_the_privacy_page_states_the_lifetimes_from_the_settings(client):
     text = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "5 minutes have passed" in text
-    assert "30 minutes at most" in text
+    assert "for 30 minutes; then the session expires" in text
+    assert "keeps it for 10 minutes, encrypted" in text
+
+
+def test_the_privacy_page_describes_the_one_gate(client):
+    text = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "only through one gate" in text and "small puzzle" in text
 
 
 @override_settings(ALERTS_CONFIRM_MAX_AGE=3 * 86400)
