@@ -12,3 +12,5 @@ urlpatterns = [
     path("", include("leaks.urls")),
     path("", include("alerts.urls")),
 ]
+
+handler500 = "breachcheck.error_views.server_error"
