@@ -25,6 +25,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: $(STAMP) .data/pepper .data/alerts-key
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
+	# Print the demo number again once the worker and server banners are out.
+	(sleep 8; $(PY) manage.py load_demo --print-only) &
 	$(VENV)/bin/celery -A breachcheck worker --pool=solo --loglevel=INFO --beat \
 	  --schedule .data/celerybeat-schedule & \
 	  trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
