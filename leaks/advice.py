@@ -1,11 +1,47 @@
-"""What a leaked kind of data means for the person it belongs to.
+"""What to do after a leak, and what a leaked kind of data means.
 
-One sentence per data class (leaks.data_classes), in the order the most
-harmful come first, so a breach page can say what *this* leak lets a
-fraudster do.
+The one place the site's safety advice lives: the result and breach pages
+(templates/leaks/_advice.html) and alert emails all show SAFETY_ADVICE.
+
+The numbers were checked against public police and MIIT notices (2021
+launch of the 12381 warning texts, police explanations of 96110): 96110 is
+the police's anti-fraud warning line (it calls people at risk; people call
+it to ask or to report), 110 is the police, 12321 takes reports of spam calls
+and texts, and 12381 only *sends* the MIIT's fraud-warning texts (it is not
+a number to report fraud to).
 """
 
 from django.utils.translation import gettext_lazy as _
+
+SAFETY_ADVICE = [
+    _(
+        "Distrust callers who know your name or address, above all from 170, 171, 162, 165 "
+        "or 167 numbers: that knowledge may come from this leak."
+    ),
+    _(
+        "Never give a verification code, bank card details or a transfer to someone who "
+        "called or texted you, whoever they say they are."
+    ),
+    _("Change passwords you used on the leaked service and turn on a second login factor."),
+    _(
+        "Answer calls from 96110: it is the police's anti-fraud line, calling people who may "
+        "be about to be cheated. You can also call 96110 to ask whether something is a fraud, "
+        "or to report one."
+    ),
+    _(
+        "If you have been cheated or have paid money, call the police at 110 at once, then "
+        "your bank."
+    ),
+    _("Report spam calls and texts to 12321, the reporting centre for spam (12321.cn)."),
+    _(
+        "A text from 12381 is a fraud warning from the Ministry of Industry and Information "
+        "Technology; real ones carry no link and no number to call back."
+    ),
+]
+
+# What each data class (leaks.data_classes) means for the person it belongs
+# to, the most harmful first, so a breach page can say what *this* leak lets a
+# fraudster do.
 
 MEANINGS = {
     "id_card": _(
