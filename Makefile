@@ -22,11 +22,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())" > $@
 	chmod 600 $@
 
+# The demo number is printed again, boxed, once the worker and server banners are out.
 run: $(STAMP) .data/pepper .data/alerts-key
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
-	# Print the demo number again once the worker and server banners are out.
-	(sleep 8; $(PY) manage.py load_demo --print-only) &
+	@(sleep 8; $(PY) manage.py load_demo --print-only) &
 	$(VENV)/bin/celery -A breachcheck worker --pool=solo --loglevel=INFO --beat \
 	  --schedule .data/celerybeat-schedule & \
 	  trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
