@@ -30,10 +30,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 SECRETS := .data/pepper .data/secret-key .data/alerts-key
 
 # The embedded default is a development server: DEBUG is set here, never by default.
+# The demo number is printed again, boxed, once the worker and server banners are out.
 run: export DEBUG = 1
 run: $(STAMP) $(SECRETS)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
+	@(sleep 8; $(PY) manage.py load_demo --print-only) &
 	$(VENV)/bin/celery -A breachcheck worker --pool=solo --loglevel=INFO --beat \
 	  --schedule .data/celerybeat-schedule & \
 	  trap 'kill $$! 2>/dev/null' EXIT INT TERM; \

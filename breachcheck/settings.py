@@ -96,6 +96,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "breachcheck.context_processors.site",
             ],
         },
     },
@@ -206,6 +207,19 @@ PERMISSIONS_POLICY = os.getenv(
 if envbool("USE_X_FORWARDED_PROTO", "False"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# The site's name beside its Chinese name: in the header, page titles, the
+# sender of emails and the signature of texts (which carriers in China require
+# to be registered, usually in Chinese).
+SITE_NAME = os.getenv("SITE_NAME", "breachcheck")
+SITE_NAME_ZH = os.getenv("SITE_NAME_ZH", "泄露查")
+# Who runs the site (the about page), and the ICP filing number (备案号) that a
+# site hosted in mainland China must show in its footer.
+OPERATOR_NAME = os.getenv("OPERATOR_NAME", "")
+OPERATOR_CONTACT = os.getenv("OPERATOR_CONTACT", "")
+ICP_FILING = os.getenv("ICP_FILING", "")
+# Styled 403 page for a failed form-forgery check.
+CSRF_FAILURE_VIEW = "breachcheck.error_views.csrf_failure"
+
 # Phone numbers.
 PHONE_DEFAULT_REGION = os.getenv("PHONE_DEFAULT_REGION", "CN")
 
@@ -279,7 +293,7 @@ RESULTS_REQUIRE_PROOF = envbool("RESULTS_REQUIRE_PROOF", "False")
 
 # SMS: leaks.sms.ConsoleBackend (prints), FileBackend (tests) or TwilioBackend.
 SMS_BACKEND = os.getenv("SMS_BACKEND", "leaks.sms.ConsoleBackend")
-SMS_SENDER_NAME = os.getenv("SMS_SENDER_NAME", "breachcheck")
+SMS_SENDER_NAME = os.getenv("SMS_SENDER_NAME", SITE_NAME_ZH)
 SMS_FROM = os.getenv("SMS_FROM", "")
 SMS_API_BASE_URL = os.getenv("SMS_API_BASE_URL", "https://api.twilio.com")
 SMS_ACCOUNT_SID = os.getenv("SMS_ACCOUNT_SID", "")
@@ -307,7 +321,9 @@ EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "True" if EMAIL_HOST_USER else "False")
 EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", "False")
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", "20")
-DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "breachcheck <alerts@localhost>")
+DEFAULT_FROM_EMAIL = os.getenv(
+    "DEFAULT_FROM_EMAIL", f"{SITE_NAME_ZH} {SITE_NAME} <alerts@localhost>"
+)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Alerts. Subscribers' contacts are encrypted with Fernet under this key

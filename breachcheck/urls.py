@@ -13,3 +13,5 @@ urlpatterns = [
     path("", include("alerts.urls")),
     path("", include("disclosure.urls")),
 ]
+
+handler500 = "breachcheck.error_views.server_error"

@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from leaks import data_classes
+from leaks.catalogue import breach_quality
 from leaks.models import Breach, ImportJob
 
 
@@ -66,7 +67,14 @@ class BreachAdmin(admin.ModelAdmin):
     list_filter = ("is_verified", "is_sensitive", "is_fabricated", "is_retired", "is_spam_list")
     search_fields = ("title", "slug", "domain")
     prepopulated_fields = {"slug": ("title",)}
-    readonly_fields = ("pwn_count", "added_date", "modified_date", "import_link", "last_report")
+    readonly_fields = (
+        "pwn_count",
+        "added_date",
+        "modified_date",
+        "import_link",
+        "last_report",
+        "quality_figures",
+    )
     inlines = [ImportJobInline]
 
     @admin.display(description=_("import"))
@@ -82,3 +90,8 @@ class BreachAdmin(admin.ModelAdmin):
         if job is None:
             return "-"
         return render_to_string("leaks/import_report.html", {"job": job})
+
+    @admin.display(description=_("quality of all imports"))
+    def quality_figures(self, breach: Breach) -> str:
+        quality = breach_quality(breach) if breach.pk else None
+        return render_to_string("leaks/_quality.html", {"quality": quality})

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Max, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
+from leaks import provinces
 from leaks.models import Breach, ImportJob
 from leaks.phones import REASONS
 
@@ -128,9 +129,14 @@ class Quality:
         return bars(dict(self.kinds), KIND_LABELS)
 
     def region_bars(self) -> list[Bar]:
-        shown = {name: n for name, n in self.regions.items() if n >= MIN_REGION_COUNT}
-        other = sum(self.regions.values()) - sum(shown.values())
-        return bars(shown | ({str(_("Other")): other} if other else {}))
+        """Provinces (or countries) named in the reader's language; small ones folded."""
+        merged: Counter[str] = Counter()
+        for key, n in self.regions.items():
+            merged[provinces.canonical(key)] += n
+        shown = {key: n for key, n in merged.items() if n >= MIN_REGION_COUNT}
+        other = sum(merged.values()) - sum(shown.values())
+        labels = {key: provinces.label(key) for key in shown}
+        return bars(shown | ({str(_("Other")): other} if other else {}), labels)
 
     def reason_bars(self) -> list[Bar]:
         return bars(dict(self.invalid_reasons), REASONS)

@@ -4,6 +4,7 @@ from collections import Counter
 
 from leaks.fastphones import verdict
 from leaks.phones import VIRTUAL_OPERATOR_PREFIXES, Phone, region_name
+from leaks.provinces import province_of
 
 TOP_REGIONS = 10
 _PROVINCES: dict[str, str] = {}
@@ -15,15 +16,8 @@ def province(phone: Phone) -> str:
         return phone.country
     block = phone.e164[:10] if phone.kind == "mobile" else phone.e164[:7]
     if block not in _PROVINCES:
-        _PROVINCES[block] = _province_of(region_name(phone.e164, "zh")) or "CN"
+        _PROVINCES[block] = province_of(region_name(phone.e164, "zh"))
     return _PROVINCES[block]
-
-
-def _province_of(description: str) -> str:
-    for marker in ("省", "自治区", "市"):
-        if marker in description:
-            return description[: description.index(marker) + len(marker)]
-    return description
 
 
 class Tally:

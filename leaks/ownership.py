@@ -27,10 +27,11 @@ _CODE_DOMAIN = b"breachcheck/ownership-code/v1\x00"
 
 # Both languages in every message: the holder of the number may read either,
 # and the site cannot know which from a number alone.
+# No link: in China a text with a link looks like phishing. "你" as on the site.
 SMS_TEXT = (
-    "【{sender}】验证码 {code}，{minutes} 分钟内有效，用于证明该号码属于您。"
+    "【{sender}】验证码 {code}，{minutes} 分钟内有效，用于证明该号码属于你。"
     "如非本人操作，请忽略本短信。\n"
-    "{sender}: your code is {code}, valid for {minutes} minutes, to prove this number is yours. "
+    "{site}: your code is {code}, valid for {minutes} minutes, to prove this number is yours. "
     "If you did not ask for it, ignore this message."
 )
 
@@ -50,7 +51,9 @@ def code_hash(phone_digest: bytes, code: str) -> bytes:
 
 def sms_text(code: str) -> str:
     minutes = max(settings.OWNERSHIP_CODE_TTL_SECONDS // 60, 1)
-    return SMS_TEXT.format(sender=settings.SMS_SENDER_NAME, code=code, minutes=minutes)
+    return SMS_TEXT.format(
+        sender=settings.SMS_SENDER_NAME, site=settings.SITE_NAME, code=code, minutes=minutes
+    )
 
 
 def ownership_code_send(*, phone: Phone, request: HttpRequest) -> OwnershipCode:

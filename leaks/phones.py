@@ -22,6 +22,9 @@ VIRTUAL_OPERATOR_PREFIXES = ("170", "171", "162", "165", "167")
 _SPREADSHEET_FLOAT = re.compile(r"^\+?\d+\.0+$")
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$")
 _DIGITS = re.compile(r"\d")
+# "ext", "ext. 12", "x12", "#12", "转 123", "分机 12" after a number: phonenumbers
+# would drop the extension silently or call the number too long.
+_EXTENSION = re.compile(r"\d[\s.\-]*(?:ext(?:ension)?\.?|x|#|转|分机)\s*\d*\s*$", re.IGNORECASE)
 
 REASONS = {
     "empty": _("No number was given."),
@@ -35,6 +38,9 @@ REASONS = {
     "too_short": _("The number has too few digits."),
     "too_long": _("The number has too many digits."),
     "invalid": _("No phone number exists in that range."),
+    "extension": _(
+        "An extension (ext., 转, 分机) is not accepted: type the phone number without it."
+    ),
 }
 
 KIND_NAMES = {
@@ -89,6 +95,8 @@ def normalize(raw: str, region: str | None = None) -> Phone:
         raise InvalidPhone("scientific_notation")
     if not _DIGITS.search(text):
         raise InvalidPhone("not_a_number")
+    if _EXTENSION.search(text):
+        raise InvalidPhone("extension")
     try:
         number = phonenumbers.parse(text, region or settings.PHONE_DEFAULT_REGION)
     except NumberParseException as exc:

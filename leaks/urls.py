@@ -1,11 +1,12 @@
 from django.urls import path
 
-from leaks import catalogue_views, import_views, views
+from leaks import about_views, catalogue_views, import_views, views
 
 urlpatterns = [
     path("", views.check, name="bc-check"),
     path("result/", views.result, name="bc-result"),
     path("privacy/", views.privacy, name="bc-privacy"),
+    path("about/", about_views.about, name="bc-about"),
     path("breaches/", catalogue_views.breach_list, name="bc-breaches"),
     path("breaches/<slug:slug>/", catalogue_views.breach_detail, name="bc-breach"),
     path("staff/imports/new/", import_views.import_new, name="bc-import-new"),

@@ -4,7 +4,7 @@ import datetime
 import re
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from leaks.catalogue import MIN_REGION_COUNT, breach_quality
 from leaks.models import Breach, ImportJob
@@ -68,24 +68,35 @@ def test_breach_page_shows_facts_and_data_classes(client, breaches):
     assert "Members of a big shop." in html
     assert "2023-05-01" in html
     assert "Physical addresses" in html
-    assert '<dd class="count">16</dd>' in html
+    assert '<dd class="count" data-count="16">16</dd>' in html
 
 
-def test_breach_page_draws_quality_charts_without_script(client, breaches):
+def test_breach_page_draws_the_provinces_without_script(client, breaches):
     html = english(client, "/breaches/big-shop/").content.decode()
     assert "<script" not in html
     assert " style=" not in html
+    # 12 of the 16 valid numbers are Beijing's; the 4 virtual-operator ones have no province.
+    assert re.search(r'Beijing.*?<rect class="bar-fill" width="75\.0"', html, re.S)
+    assert "北京市" not in html
+    chinese = client.get("/breaches/big-shop/").content.decode()
+    assert "北京市" in chinese
+
+
+def test_the_dump_quality_figures_are_for_the_admin_only(client, admin_client, breaches):
+    public = english(client, "/breaches/big-shop/").content.decode()
+    for figure in ("share-virtual", "share-invalid", "Invalid numbers", "Why numbers were invalid"):
+        assert figure not in public
+    admin = admin_client.get(f"/admin/leaks/breach/{breaches['big'].pk}/change/").content.decode()
     # 4 virtual-operator numbers among 16 valid ones, 2 invalid among 18.
-    assert re.search(r'share-virtual.*?<rect class="bar-fill" width="25\.0"', html, re.S)
-    assert re.search(r'share-invalid.*?<rect class="bar-fill" width="11\.1', html, re.S)
-    assert "北京市" in html
-    assert "Mobile" in html
+    assert re.search(r'share-virtual.*?<rect class="bar-fill" width="25\.0"', admin, re.S)
+    assert re.search(r'share-invalid.*?<rect class="bar-fill" width="11\.1', admin, re.S)
 
 
 def test_small_regions_are_folded_into_other(breaches):
     quality = breach_quality(breaches["big"])
-    labels = {bar.label: bar.count for bar in quality.region_bars()}
-    assert all(count >= MIN_REGION_COUNT for label, count in labels.items() if label != "Other")
+    with translation.override("zh-hans"):
+        labels = {bar.label: bar.count for bar in quality.region_bars()}
+    assert all(count >= MIN_REGION_COUNT for label, count in labels.items() if label != "其他")
     assert labels["北京市"] == 12
     assert sum(labels.values()) == 16
 
@@ -122,10 +133,14 @@ def english_ok(slug: str) -> bool:
     return Client().get(f"/breaches/{slug}/", HTTP_ACCEPT_LANGUAGE="en").status_code == 200
 
 
-def test_a_breach_without_imports_has_no_figures(client, db):
-    Breach.objects.create(slug="empty", title="Empty")
+def test_a_breach_without_imports_has_no_figures(client, admin_client, db):
+    breach = Breach.objects.create(slug="empty", title="Empty")
     html = english(client, "/breaches/empty/").content.decode()
-    assert "No import of this breach has finished yet." in html
+    assert "Where the numbers are registered" not in html
+    admin = admin_client.get(
+        f"/admin/leaks/breach/{breach.pk}/change/", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "No import of this breach has finished yet." in admin
 
 
 def test_retired_and_unknown_breaches_are_404(client, breaches):
@@ -135,7 +150,8 @@ def test_retired_and_unknown_breaches_are_404(client, breaches):
 
 def test_home_page_shows_totals_and_latest_breaches(client, breaches):
     html = english(client, "/").content.decode()
-    assert "3 leaked datasets holding 18 numbers" in html
+    assert "3 leaked datasets." in html
+    assert 'Phone numbers in them: <span class="total">18</span>' in html
     latest = html.split("Latest breaches", 1)[1]
     assert latest.index("Small Forum") < latest.index("Big Shop")
     assert "Gone Site" not in latest
@@ -146,5 +162,5 @@ def test_the_catalogue_speaks_chinese_by_default(client, breaches):
     assert "已收录的泄露事件" in listing
     assert "敏感" in listing
     detail = client.get("/breaches/big-shop/").content.decode()
-    assert "虚拟运营商号码" in detail
+    assert "对你意味着什么" in detail
     assert "号码归属地" in detail

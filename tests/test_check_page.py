@@ -62,7 +62,7 @@ def test_sensitive_and_retired_breaches_are_not_listed(client, breaches):
 def test_a_miss_says_so_and_what_the_site_knows(client, breaches):
     page = check(client, "13700137000", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Not found in any breach we know" in page
-    assert "We searched 2 breaches with 3 numbers" in page
+    assert "We searched 2 breaches (phone numbers in them: 3)" in page
 
 
 def test_invalid_input_gets_a_clear_message(client):
