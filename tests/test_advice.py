@@ -9,7 +9,7 @@ from alerts.messages import alert_sms
 from leaks import data_classes
 from leaks.advice import SAFETY_ADVICE, meanings
 from leaks.ownership import sms_text
-from tests.helpers import breach_with
+from tests.helpers import breach_with, check
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def english(client, path: str):
 
 def test_the_result_page_gives_the_right_hotlines(client):
     breach_with("shop", ["13800138000"], title="Shop")
-    html = client.post("/", {"phone": "13800138000"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = check(client, "13800138000", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     advice = html.split('<section class="advice">', 1)[1].split("</section>", 1)[0]
     for number in HOTLINES:
         assert number in advice
