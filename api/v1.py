@@ -16,6 +16,7 @@ from api.docs import ServerRenderedDocs
 from api.errors import ApiError, ErrorOut, install_error_handlers
 from api.models import ApiKey
 from api.schemas import BreachName, BreachOut, DataClassOut, LookupIn, LookupOut
+from audit.models import AuditEvent
 from audit.services import audit_record
 from disclosure.policy import authorize_api_lookup
 from leaks import catalogue, data_classes
@@ -191,7 +192,7 @@ def lookup_number(request: HttpRequest, payload: LookupIn):
         raise rate_limited(decision)
     if settings.RESULTS_REQUIRE_PROOF:
         # Who asked and when, never the number.
-        audit_record(action="api.trusted_lookup", obj=api_key, changes={})
+        audit_record(action=AuditEvent.Action.LOOKUP, obj=api_key, changes={})
     breaches = breaches_for_phone(phone)
     if not payload.include_unverified:
         breaches = breaches.filter(is_verified=True)

@@ -11,6 +11,7 @@ class AuditEvent(models.Model):
         CREATE = "create", _("created")
         CHANGE = "change", _("changed")
         DELETE = "delete", _("deleted")
+        LOOKUP = "lookup", _("trusted partner lookup")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

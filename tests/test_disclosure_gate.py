@@ -77,7 +77,7 @@ def test_a_trusted_partner_key_answers_and_every_lookup_is_audited(client):
     assert response.status_code == 200
     assert [b["name"] for b in response.json()["breaches"]] == ["shop"]
     lookup(client, token, UNWATCHED)
-    events = AuditEvent.objects.filter(action="api.trusted_lookup", object_id=str(api_key.pk))
+    events = AuditEvent.objects.filter(action=AuditEvent.Action.LOOKUP, object_id=str(api_key.pk))
     assert events.count() == 2
     assert all(WATCHED not in json.dumps(e.changes) for e in events)
 
