@@ -30,6 +30,7 @@ from leaks.forms import CheckAgainForm, CheckForm, CodeForm
 from leaks.hashing import phone_hashes
 from leaks.lookups import breaches_for_hashes, totals
 from leaks.phones import Phone
+from leaks.proof_session import number_digest
 from leaks.sms import SmsError
 
 logger = logging.getLogger(__name__)
@@ -104,7 +105,11 @@ def _send_code(request: HttpRequest, phone: Phone) -> HttpResponse:
     try:
         ownership.ownership_code_send(phone=phone, request=request)
     except ownership.OwnershipLimited as exc:
-        return too_many_requests(request, exc.decision)
+        # One code per number per window, whoever asks: if one is on its way to
+        # the phone, its holder may type it here; nothing more is sent.
+        pending = ownership.ownership_code_pending(phone_hash=number_digest(phone.e164))
+        if exc.decision.layer != "number" or pending is None:
+            return too_many_requests(request, exc.decision)
     except SmsError as exc:
         logger.warning("ownership code not sent: %s", exc)
         context = {

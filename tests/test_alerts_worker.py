@@ -174,3 +174,47 @@ def _is(subscription: Subscription, email: str) -> bool:
 
 def test_the_worker_environment_does_not_leak_into_this_process():
     assert os.getenv("EMAIL_HOST") is None
+
+
+def test_a_strangers_address_learns_nothing_while_the_proven_owner_gets_one_alert(
+    client, worker_env, workers, smtp_server, sms_stub, tmp_path, capsys
+):
+    from django.test import Client
+
+    # The stranger tries the site: without the texted code nothing is made or sent.
+    stranger = Client()
+    stranger.post(reverse("bc-proof-send"), {"phone": NUMBER})
+    stranger.post(reverse("bc-proof-code"), {"code": "000000"})
+    stranger.post(reverse("bc-alerts-subscribe"), {"email": "stranger@example.com"})
+    assert not Subscription.objects.exists()
+    # A confirmed address from before the gate, whose number nobody proved.
+    legacy = subscribe(NUMBER, email="legacy@example.com")
+    Subscription.objects.filter(pk=legacy.pk).update(number_proven_at=None)
+
+    # The holder asks too: one code per number per window, so no second text is
+    # sent, and the code the stranger had sent to the phone is the one to type.
+    client.post(reverse("bc-proof-send"), {"phone": NUMBER})
+    assert len(sms_stub.requests) == 1
+    code = re.search(r"\b(\d{6})\b", sms_stub.bodies[-1]).group(1)
+    client.post(reverse("bc-proof-code"), {"code": code})
+    client.post(reverse("bc-alerts-subscribe"), {"email": "owner@example.com"})
+    (confirmation,) = [m for m in smtp_server.messages if m.rcpt_tos == ["owner@example.com"]]
+    link = re.search(r"https?://\S+(/alerts/confirm/\S+/)", confirmation.part("plain")).group(1)
+    client.post(link)
+    smtp_server.messages.clear()
+
+    workers()
+    Breach.objects.create(slug="clinic", title="Clinic patients", is_sensitive=True)
+    for slug in ("worker-shop", "clinic"):
+        dump = tmp_path / f"{slug}.csv"
+        dump.write_text(f"姓名,手机号\n张三,{NUMBER}\n")
+        call_command("import_breach", str(dump), "--breach", slug, "--timeout", "60")
+    wait_for(lambda: AlertDelivery.objects.filter(status="sent").exists(), what="the alert")
+    wait_for(lambda: Breach.objects.filter(imports__status="done").count() == 2, what="imports")
+    time.sleep(3)  # time for any wrong alert to go out too
+
+    (alert,) = smtp_server.messages
+    assert alert.rcpt_tos == ["owner@example.com"]
+    assert "worker-shop" in alert.message["Subject"]
+    assert "Clinic" not in alert.part("plain") + alert.message["Subject"]
+    assert AlertDelivery.objects.count() == 1

@@ -111,9 +111,21 @@ def test_the_code_page_needs_a_pending_proof(client):
     assert client.get(reverse("bc-proof-code"))["Location"] == reverse("bc-proof-send")
 
 
+def test_asking_again_in_the_window_leads_to_the_code_already_sent(client, sms_outbox):
+    client.post(reverse("bc-proof-send"), {"phone": NUMBER})
+    other = type(client)()
+    again = other.post(reverse("bc-proof-send"), {"phone": NUMBER})
+    assert again["Location"] == reverse("bc-proof-code")
+    assert len(sms_outbox.read_text().splitlines()) == 1
+    assert other.post(reverse("bc-proof-code"), {"code": _code(sms_outbox)}).status_code == 302
+
+
 def test_a_sending_limit_gives_a_clear_429(client, sms_outbox, settings):
+    from leaks.models import OwnershipCode
+
     settings.RATELIMIT_SMS_PER_NUMBER = "1/h"
     client.post(reverse("bc-proof-send"), {"phone": NUMBER})
+    OwnershipCode.objects.all().delete()  # used or expired: nothing left to type
     response = client.post(reverse("bc-proof-send"), {"phone": NUMBER}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 429
     assert 0 < int(response["Retry-After"]) <= 3600
