@@ -362,7 +362,7 @@ def main() -> int:
 def report(outcomes: list[Outcome], env: dict, args) -> list[str]:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "breachcheck.settings")
-    for name in RATE_SETTINGS:
+    for name in [*RATE_SETTINGS, "SECRET_KEY", "DEBUG"]:
         if name in env:
             os.environ[name] = env[name]
     import django
