@@ -1,0 +1,37 @@
+"""Rows imported under the HMAC before the OPRF keep answering server-side checks."""
+
+import pytest
+from django.urls import reverse
+
+from leaks.hashing import current_version, legacy_phone_hash
+from leaks.lookups import breaches_for_phone
+from leaks.models import Breach, LegacyExposure
+from leaks.phones import normalize
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def legacy_breach():
+    breach = Breach.objects.create(slug="old", title="Imported before the OPRF", pwn_count=1)
+    LegacyExposure.objects.create(
+        breach=breach,
+        phone_hash=legacy_phone_hash("+8613800138000"),
+        key_version=current_version(),
+    )
+    return breach
+
+
+def test_a_legacy_row_still_answers_the_server_side_check(client, legacy_breach):
+    html = client.post(reverse("bc-check"), {"phone": "13800138000"}).content.decode()
+    assert "Imported before the OPRF" in html
+    miss = client.post(reverse("bc-check"), {"phone": "13900139000"}).content.decode()
+    assert "Imported before the OPRF" not in miss
+
+
+def test_lookups_find_legacy_and_new_rows_together(legacy_breach):
+    from tests.helpers import breach_with
+
+    breach_with("new", ["13800138000"], title="Imported after")
+    found = list(breaches_for_phone(normalize("13800138000")))
+    assert {b.slug for b in found} == {"old", "new"}
