@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test worker lint format bench bench-import bench-api bench-alerts bench-enum bench-timing messages clean
+.PHONY: run test worker lint format bench bench-import bench-api bench-alerts bench-enum bench-timing messages clean vendor
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -69,6 +69,25 @@ bench: bench-import
 bench-import: $(STAMP)
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) \
 	  $(PY) bench/import_bench.py --rows $(ROWS)
+
+# Rebuilds static/vendor/ (committed; the site needs no build step) from the npm
+# registry: exact versions, bundled into ES modules by esbuild in a scratch folder.
+NOBLE_CURVES := 2.4.0
+LIBPHONENUMBER_JS := 1.13.16
+ESBUILD := 0.28.2
+vendor:
+	set -e; build=$$(mktemp -d); out=$$(pwd)/static/vendor; mkdir -p $$out; cd $$build; \
+	npm init -y >/dev/null; \
+	npm install --silent --no-audit --no-fund \
+	  @noble/curves@$(NOBLE_CURVES) libphonenumber-js@$(LIBPHONENUMBER_JS) esbuild@$(ESBUILD); \
+	printf "export { ristretto255_oprf } from '@noble/curves/ed25519.js';\nexport { sha256 } from '@noble/hashes/sha2.js';\n" > noble.js; \
+	printf "export { parsePhoneNumberFromString } from 'libphonenumber-js/max';\n" > phone.js; \
+	npx esbuild noble.js --bundle --format=esm --minify --legal-comments=eof --outfile=$$out/noble-oprf.js; \
+	npx esbuild phone.js --bundle --format=esm --minify --legal-comments=eof --outfile=$$out/libphonenumber-max.js; \
+	printf "@noble/curves %s\n@noble/hashes %s\nlibphonenumber-js %s\nesbuild %s\n" $(NOBLE_CURVES) \
+	  $$(sed -n 's/^ *"version": "\(.*\)",/\1/p' node_modules/@noble/hashes/package.json) \
+	  $(LIBPHONENUMBER_JS) $(ESBUILD) > $$out/VERSIONS; \
+	rm -rf $$build
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l zh_Hans --no-obsolete -i .venv -i tests
