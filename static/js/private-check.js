@@ -1,0 +1,99 @@
+// The private check (RFC 9497 OPRF): the number is normalised and blinded here;
+// only its 16-bit bucket and a blinded element reach the server, which answers
+// with the evaluated element and the bucket's entries. Matching happens here.
+import { ristretto255_oprf, sha256 } from "../vendor/noble-oprf.js";
+import { mask, normalize } from "./phone-normalize.js";
+
+const oprf = ristretto255_oprf.oprf;
+const PREFIX_BYTES = 6;
+
+const toHex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+const fromHex = (text) => Uint8Array.from(text.match(/../g) || [], (h) => parseInt(h, 16));
+
+export function bucketOf(input) {
+  const digest = sha256(input);
+  return (digest[0] << 8) | digest[1];
+}
+
+// The breach ids whose stored prefix equals this number's OPRF output prefix.
+export async function privateCheck(e164, evaluateUrl) {
+  const input = new TextEncoder().encode(e164);
+  const { blind, blinded } = oprf.blind(input);
+  const response = await fetch(evaluateUrl, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ bucket: bucketOf(input), blinded: toHex(blinded) }),
+    // No cookies: nothing ties the question to a session.
+    credentials: "omit",
+  });
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(answer.error || String(response.status));
+  const prefix = toHex(oprf.finalize(input, blind, fromHex(answer.evaluated)).subarray(0, PREFIX_BYTES));
+  return [...new Set(answer.entries.filter(([entry]) => entry === prefix).map(([, id]) => id))];
+}
+
+function showError(form, message) {
+  let error = form.querySelector("p.error");
+  if (!error) {
+    error = document.createElement("p");
+    error.className = "error";
+    error.setAttribute("role", "alert");
+    form.querySelector(".row").after(error);
+  }
+  error.textContent = message;
+}
+
+function render(root, html, ids, masked) {
+  const main = document.querySelector("main");
+  main.innerHTML = html;
+  const section = main.querySelector("[data-private-result]");
+  section.querySelector("[data-masked]").textContent = masked;
+  for (const id of ids) {
+    const item = section.querySelector(`li[data-breach="${Number(id)}"]`);
+    if (item) item.hidden = false;
+  }
+  section.querySelectorAll("li[data-breach][hidden]").forEach((item) => item.remove());
+  const count = section.querySelectorAll("li[data-breach]").length;
+  const title = section.querySelector("[data-count-title]");
+  title.textContent =
+    count === 1
+      ? title.dataset.countOne
+      : title.dataset.countTitle.replace(title.dataset.placeholder, String(count));
+  section.classList.toggle("hit", count > 0);
+  section.classList.toggle("miss", count === 0);
+  section.querySelector(`[data-when="${count > 0 ? "hit" : "miss"}"]`).hidden = false;
+  const label = section.querySelector("[data-masked-label]");
+  label.textContent = label.dataset.maskedLabel.replace("__MASKED__", masked);
+  bind(root, main.querySelector("form.check:not(.prove):not(.alerts)"));
+  window.scrollTo(0, 0);
+}
+
+function bind(root, form) {
+  if (!form) return;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const phone = normalize(form.querySelector("input[name=phone]").value);
+    if (!phone) {
+      showError(form, root.dataset.invalid);
+      return;
+    }
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      const [ids, html] = await Promise.all([
+        privateCheck(phone.e164, root.dataset.evaluateUrl),
+        fetch(root.dataset.frameUrl).then((r) => (r.ok ? r.text() : Promise.reject(new Error()))),
+      ]);
+      render(root, html, ids, mask(phone));
+    } catch (error) {
+      showError(form, error.message && error.message.length > 3 ? error.message : root.dataset.failed);
+      button.disabled = false;
+    }
+  });
+}
+
+const root = document.getElementById("private-check");
+if (root) {
+  root.hidden = false;
+  bind(root, document.querySelector("main form.check:not(.prove):not(.alerts)"));
+}
