@@ -81,7 +81,7 @@ vendor:
 	npm install --silent --no-audit --no-fund \
 	  @noble/curves@$(NOBLE_CURVES) libphonenumber-js@$(LIBPHONENUMBER_JS) esbuild@$(ESBUILD); \
 	printf "export { ristretto255_oprf } from '@noble/curves/ed25519.js';\nexport { sha256 } from '@noble/hashes/sha2.js';\n" > noble.js; \
-	printf "export { parsePhoneNumberFromString } from 'libphonenumber-js/max';\n" > phone.js; \
+	printf "export { parsePhoneNumberFromString, validatePhoneNumberLength } from 'libphonenumber-js/max';\n" > phone.js; \
 	npx esbuild noble.js --bundle --format=esm --minify --legal-comments=eof --outfile=$$out/noble-oprf.js; \
 	npx esbuild phone.js --bundle --format=esm --minify --legal-comments=eof --outfile=$$out/libphonenumber-max.js; \
 	printf "@noble/curves %s\n@noble/hashes %s\nlibphonenumber-js %s\nesbuild %s\n" $(NOBLE_CURVES) \

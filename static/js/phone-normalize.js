@@ -1,19 +1,41 @@
 // The browser's twin of leaks/phones.py normalize() and mask(): the same E.164
-// for the same input (tests/test_private_js.py proves it on a large corpus).
-import { parsePhoneNumberFromString } from "../vendor/libphonenumber-max.js";
+// for the same input (tests/test_private_js.py proves it on a large corpus),
+// and the same reason codes for most invalid inputs.
+import {
+  parsePhoneNumberFromString,
+  validatePhoneNumberLength,
+} from "../vendor/libphonenumber-max.js";
 
 const MAX_INPUT_LENGTH = 40;
 const SPREADSHEET_FLOAT = /^\+?\d+\.0+$/u;
 const SCIENTIFIC = /^[+-]?\d+(\.\d+)?[eE][+-]?\d+$/u;
+const LENGTH_REASONS = {
+  INVALID_COUNTRY: "bad_country_code",
+  NOT_A_NUMBER: "not_a_number",
+  TOO_SHORT: "too_short",
+  TOO_LONG: "too_long",
+};
 
+// {e164, country, callingCode, national, kind} or {reason} (leaks.phones.REASONS' codes).
 export function normalize(raw, region = "CN") {
   let text = (raw || "").normalize("NFKC").trim();
   if (SPREADSHEET_FLOAT.test(text)) text = text.split(".", 1)[0];
-  if (!text || text.length > MAX_INPUT_LENGTH || SCIENTIFIC.test(text) || !/\p{Nd}/u.test(text)) {
-    return null;
-  }
+  if (!text) return { reason: "empty" };
+  if (text.length > MAX_INPUT_LENGTH) return { reason: "too_long_input" };
+  if (SCIENTIFIC.test(text)) return { reason: "scientific_notation" };
+  if (!/\p{Nd}/u.test(text)) return { reason: "not_a_number" };
+  const lengthReason = LENGTH_REASONS[validatePhoneNumberLength(text, region)];
+  if (lengthReason) return { reason: lengthReason };
   const number = parsePhoneNumberFromString(text, region);
-  if (!number || !number.isValid()) return null;
+  if (!number) return { reason: "not_a_number" };
+  if (!number.isValid()) {
+    const national = number.nationalNumber;
+    if (number.countryCallingCode === "86" && national.startsWith("1")) {
+      if (national.length < 11) return { reason: "too_short" };
+      if (national.length > 11) return { reason: "too_long" };
+    }
+    return { reason: "invalid" };
+  }
   return {
     e164: number.number,
     country: number.country || "ZZ",

@@ -61,7 +61,10 @@ function render(root, html, ids, masked) {
       : title.dataset.countTitle.replace(title.dataset.placeholder, String(count));
   section.classList.toggle("hit", count > 0);
   section.classList.toggle("miss", count === 0);
-  section.querySelector(`[data-when="${count > 0 ? "hit" : "miss"}"]`).hidden = false;
+  // The page keeps only the branch that applies, as the server's page does.
+  const kept = count > 0 ? "hit" : "miss";
+  section.querySelector(`[data-when="${kept}"]`).hidden = false;
+  section.querySelectorAll(`[data-when]:not([data-when="${kept}"])`).forEach((e) => e.remove());
   const label = section.querySelector("[data-masked-label]");
   label.textContent = label.dataset.maskedLabel.replace("__MASKED__", masked);
   bind(root, main.querySelector("form.check:not(.prove):not(.alerts)"));
@@ -73,8 +76,10 @@ function bind(root, form) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const phone = normalize(form.querySelector("input[name=phone]").value);
-    if (!phone) {
-      showError(form, root.dataset.invalid);
+    if (phone.reason) {
+      // Explained here, as the server would: a mistyped number is still nearly a number.
+      const reasons = JSON.parse(root.dataset.reasons);
+      showError(form, reasons[phone.reason] || reasons.invalid);
       return;
     }
     const button = form.querySelector("button[type=submit]");
