@@ -57,7 +57,11 @@ def _private_check(page, live_server, number: str, typed: str) -> tuple[list[str
 
 @pytest.mark.parametrize(
     ("number", "typed"),
-    [(HIT, "138 0013 8000"), (MISS, "+86 139-0013-9000"), (SENSITIVE_ONLY, "１３７００１３７０００")],
+    [
+        (HIT, "138 0013 8000"),
+        (MISS, "+86 139-0013-9000"),
+        (SENSITIVE_ONLY, "１３７００１３７０００"),
+    ],
 )
 def test_the_private_check_sends_no_form_of_the_number(page, live_server, breaches, number, typed):
     titles, sent = _private_check(page, live_server, number, typed)
