@@ -97,7 +97,8 @@ function bind(root, form) {
   });
 }
 
-const root = document.getElementById("private-check");
+// Outside a page (tests/js/agree.mjs imports this module) there is nothing to bind.
+const root = globalThis.document ? document.getElementById("private-check") : null;
 if (root) {
   root.hidden = false;
   bind(root, document.querySelector("main form.check:not(.prove):not(.alerts)"));
