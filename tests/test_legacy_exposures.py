@@ -35,3 +35,22 @@ def test_lookups_find_legacy_and_new_rows_together(legacy_breach):
     breach_with("new", ["13800138000"], title="Imported after")
     found = list(breaches_for_phone(normalize("13800138000")))
     assert {b.slug for b in found} == {"old", "new"}
+
+
+def test_the_command_lists_and_drops_a_breachs_legacy_rows(legacy_breach):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from tests.helpers import breach_with
+
+    out = StringIO()
+    call_command("legacy_exposures", stdout=out)
+    assert "old: 1 legacy rows" in out.getvalue()
+    breach_with("other", ["13800138000"])
+    call_command("legacy_exposures", drop="old", stdout=StringIO())
+    assert not LegacyExposure.objects.exists()
+    legacy_breach.refresh_from_db()
+    assert legacy_breach.pwn_count == 0
+    with pytest.raises(Exception, match="No breach"):
+        call_command("legacy_exposures", drop="absent", stdout=StringIO())
