@@ -90,8 +90,10 @@ def subscriptions_visible(
     """Subscriptions a person may see: of numbers they proved, or of their address."""
     match = Q(pk__in=[])
     for hashes in numbers:
+        # Negative versions carry the number's pre-OPRF digest (leaks.hashing.phone_hashes):
+        # old subscriptions stay visible, so their owners can delete them.
         for version, digest in hashes.items():
-            match |= Q(phone_hash=digest, key_version=version)
+            match |= Q(phone_hash=digest, key_version=abs(version))
     if contact_hashes:
         match |= Q(contact_hash__in=contact_hashes)
     return Subscription.objects.filter(match).order_by("created_at")
