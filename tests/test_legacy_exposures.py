@@ -54,3 +54,24 @@ def test_the_command_lists_and_drops_a_breachs_legacy_rows(legacy_breach):
     assert legacy_breach.pwn_count == 0
     with pytest.raises(Exception, match="No breach"):
         call_command("legacy_exposures", drop="absent", stdout=StringIO())
+
+
+def test_a_subscription_from_before_stays_visible_to_its_proven_owner():
+    from alerts import crypto
+    from alerts.models import Subscription
+    from alerts.services import subscriptions_visible
+    from leaks.hashing import phone_hashes
+
+    old = Subscription.objects.create(
+        phone_hash=legacy_phone_hash("+8613800138000"),
+        key_version=current_version(),
+        channel="email",
+        contact_sealed=crypto.seal({"to": "a@example.com", "masked": "a***", "number": "-"}),
+        contact_hash=crypto.contact_hash("email", "a@example.com"),
+        contact_key_version=current_version(),
+        language="en",
+    )
+    mine = subscriptions_visible(numbers=[phone_hashes("+8613800138000")], contact_hashes=[])
+    assert list(mine) == [old]
+    other = subscriptions_visible(numbers=[phone_hashes("+8613900139000")], contact_hashes=[])
+    assert list(other) == []
