@@ -100,19 +100,29 @@ class ImportJob(models.Model):
         }
 
 
+class CompactForeignKey(models.ForeignKey):
+    """A foreign key stored as int4 whatever its target's key type: in the table that
+    grows without bound 4 bytes a row count, and breach ids stay far below 2^31.
+    (PostgreSQL accepts an int4 column referencing an int8 key.)"""
+
+    def db_type(self, connection):
+        return models.IntegerField().db_type(connection)
+
+
 class Exposure(models.Model):
     """A number seen in a breach, as its stored key (`leaks.hashing`); never the number.
 
-    The natural key is the primary key and the only index: about 75 bytes per
-    exposure in PostgreSQL, table and index together. The key leads with the
-    number's bucket, so a bucket (the private check's answer) is one range of it.
+    The natural key is the primary key and the only index: about 76 bytes per
+    exposure in PostgreSQL, table and index together (README, "The keyed function").
+    The key leads with the number's bucket, so a bucket (the private check's answer)
+    is one range of it.
     Which import brought a row is not kept per row: see NewExposure.
     """
 
     pk = models.CompositePrimaryKey("phone_key", "key_version", "breach")
     phone_key = models.BigIntegerField()
     key_version = models.PositiveSmallIntegerField()
-    breach = models.ForeignKey(
+    breach = CompactForeignKey(
         Breach, on_delete=models.CASCADE, related_name="exposures", db_index=False
     )
 
@@ -124,7 +134,7 @@ class NewExposure(models.Model):
     """The keys an import added to its breach, kept only until its alerts are matched."""
 
     pk = models.CompositePrimaryKey("job", "phone_key", "key_version")
-    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="+")
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="+", db_index=False)
     phone_key = models.BigIntegerField()
     key_version = models.PositiveSmallIntegerField()
 

@@ -7,6 +7,8 @@ rows of the old form are dropped.
 """
 
 import django.db.models.deletion
+
+import leaks.models
 from django.db import migrations, models
 
 
@@ -61,7 +63,7 @@ class Migration(migrations.Migration):
                 ("key_version", models.PositiveSmallIntegerField()),
                 (
                     "breach",
-                    models.ForeignKey(
+                    leaks.models.CompactForeignKey(
                         db_index=False,
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="exposures",
@@ -90,6 +92,7 @@ class Migration(migrations.Migration):
                 (
                     "job",
                     models.ForeignKey(
+                        db_index=False,
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="+",
                         to="leaks.importjob",
