@@ -75,3 +75,19 @@ def test_a_subscription_from_before_stays_visible_to_its_proven_owner():
     assert list(mine) == [old]
     other = subscriptions_visible(numbers=[phone_hashes("+8613900139000")], contact_hashes=[])
     assert list(other) == []
+
+
+def test_the_demo_is_imported_again_when_it_has_only_legacy_rows():
+    from leaks.demo import DEMO_NUMBER, DEMO_SLUG, load_demo
+    from leaks.models import Exposure
+
+    demo = Breach.objects.create(slug=DEMO_SLUG, title="demo", pwn_count=1)
+    LegacyExposure.objects.create(
+        breach=demo,
+        phone_hash=legacy_phone_hash("+86" + DEMO_NUMBER),
+        key_version=current_version(),
+    )
+    breach = load_demo()
+    assert not LegacyExposure.objects.exists()
+    assert breach.pwn_count == Exposure.objects.filter(breach=breach).count() > 100
+    assert [b.slug for b in breaches_for_phone(normalize(DEMO_NUMBER))] == [DEMO_SLUG]
