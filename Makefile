@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test worker lint format bench bench-import bench-api bench-alerts bench-enum bench-timing messages vendor-altcha clean
+.PHONY: run test worker lint format bench bench-import bench-api bench-alerts bench-enum bench-timing messages vendor vendor-altcha clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -93,6 +93,25 @@ vendor-altcha:
 	  cp "$$tmp"/package/dist/i18n/zh-cn.js $$d/i18n/ && \
 	  cp "$$tmp"/package/LICENSE.txt $$d/ && \
 	  echo "altcha $(ALTCHA_VERSION) (npm), dist/external + workers/pbkdf2.js + i18n/zh-cn.js; refresh with make vendor-altcha" > $$d/VERSIONS
+
+# Rebuilds static/vendor/ (committed; the site needs no build step) from the npm
+# registry: exact versions, bundled into ES modules by esbuild in a scratch folder.
+NOBLE_CURVES := 2.4.0
+LIBPHONENUMBER_JS := 1.13.16
+ESBUILD := 0.28.2
+vendor:
+	set -e; build=$$(mktemp -d); out=$$(pwd)/static/vendor; mkdir -p $$out; cd $$build; \
+	npm init -y >/dev/null; \
+	npm install --silent --no-audit --no-fund \
+	  @noble/curves@$(NOBLE_CURVES) libphonenumber-js@$(LIBPHONENUMBER_JS) esbuild@$(ESBUILD); \
+	printf "export { ristretto255_oprf } from '@noble/curves/ed25519.js';\nexport { sha256 } from '@noble/hashes/sha2.js';\n" > noble.js; \
+	printf "export { parsePhoneNumberFromString, validatePhoneNumberLength } from 'libphonenumber-js/max';\n" > phone.js; \
+	npx esbuild noble.js --bundle --format=esm --minify --legal-comments=eof --outfile=$$out/noble-oprf.js; \
+	npx esbuild phone.js --bundle --format=esm --minify --legal-comments=eof --outfile=$$out/libphonenumber-max.js; \
+	printf "@noble/curves %s\n@noble/hashes %s\nlibphonenumber-js %s\nesbuild %s\n" $(NOBLE_CURVES) \
+	  $$(sed -n 's/^ *"version": "\(.*\)",/\1/p' node_modules/@noble/hashes/package.json) \
+	  $(LIBPHONENUMBER_JS) $(ESBUILD) > $$out/VERSIONS; \
+	rm -rf $$build
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l zh_Hans --no-obsolete -i .venv -i tests

@@ -6,13 +6,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from alerts import crypto, messages, tokens
 from alerts.models import AlertDelivery, AlertScan, Subscription
-from leaks.hashing import current_version, phone_hash
-from leaks.models import Exposure, ImportJob
+from leaks.hashing import KEY_BYTES, current_version, phone_hash, stored_key
+from leaks.models import ImportJob, NewExposure
 from leaks.phones import Phone
 
 log = logging.getLogger(__name__)
@@ -97,8 +97,10 @@ def subscriptions_visible(
     """Subscriptions a person may see: of numbers they proved, or of their address."""
     match = Q(pk__in=[])
     for hashes in numbers:
+        # Negative versions carry the number's pre-OPRF digest (leaks.hashing.phone_hashes):
+        # old subscriptions stay visible, so their owners can delete them.
         for version, digest in hashes.items():
-            match |= Q(phone_hash=digest, key_version=version)
+            match |= Q(phone_hash=digest, key_version=abs(version))
     if contact_hashes:
         match |= Q(contact_hash__in=contact_hashes)
     return Subscription.objects.filter(match).order_by("created_at")
@@ -132,22 +134,13 @@ def deliveries_create_for_job(*, job: ImportJob) -> int:
         return 0
     breach = job.breach
     if job.status != ImportJob.Status.DONE or breach.is_retired:
+        NewExposure.objects.filter(job=job).delete()
         return 0
-    # Probe the exposures' unique (phone_hash, key_version, breach) index once per
-    # subscription. "+ 0" keeps the planner off the first_job index, which would
-    # scan every exposure of the import for each subscription.
-    new_here = Exposure.objects.annotate(job_plus_0=F("first_job_id") + 0).filter(
-        breach_id=job.breach_id,
-        phone_hash=OuterRef("phone_hash"),
-        key_version=OuterRef("key_version"),
-        job_plus_0=job.pk,
-    )
     # Someone who subscribed after the import finished sees the breach on the
     # result page; alerts are for what came after them.
     # Only numbers their holder proved by SMS code: a stranger who subscribed an
     # address to someone else's number must learn nothing from an alert.
     subscriptions = Subscription.objects.filter(
-        Exists(new_here),
         confirmed_at__isnull=False,
         confirmed_at__lte=job.finished_at,
         number_proven_at__isnull=False,
@@ -156,15 +149,43 @@ def deliveries_create_for_job(*, job: ImportJob) -> int:
         # A sensitive breach is told only over the number itself: an address may
         # be read by others, and the proof was of the number, not of the inbox.
         subscriptions = subscriptions.filter(channel=Subscription.Channel.SMS)
+    pairs = subscriptions.values_list("pk", "phone_hash", "key_version")
+    matched = _subscriptions_with_new_keys(job, pairs.iterator(chunk_size=2000))
+    NewExposure.objects.filter(job=job).delete()
     now = timezone.now()
     rows = [
         AlertDelivery(subscription_id=pk, breach=breach, job=job, next_attempt_at=now)
-        for pk in subscriptions.values_list("pk", flat=True)
+        for pk in matched
     ]
     AlertDelivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     AlertScan.objects.filter(pk=scan.pk).update(matched=len(rows))
     log.info("import job %s: %s alerts queued for breach %s", job.pk, len(rows), breach.pk)
     return len(rows)
+
+
+def _subscriptions_with_new_keys(job: ImportJob, subscriptions, batch: int = 1000) -> list[int]:
+    """Ids of the subscriptions whose number is among the keys the import added
+    (NewExposure), probing the job's keys in batches by primary key."""
+    matched: list[int] = []
+    pending: dict[tuple[int, int], list[int]] = {}
+
+    def probe() -> None:
+        found = NewExposure.objects.filter(
+            job=job, phone_key__in={key for key, _ in pending}
+        ).values_list("phone_key", "key_version")
+        for pair in found:
+            matched.extend(pending.get(pair, []))
+        pending.clear()
+
+    for pk, digest, version in subscriptions:
+        # 16-byte digests are subscriptions made before the OPRF: they cannot match.
+        if len(digest) == KEY_BYTES:
+            pending.setdefault((stored_key(bytes(digest)), version), []).append(pk)
+        if len(pending) >= batch:
+            probe()
+    if pending:
+        probe()
+    return matched
 
 
 def jobs_without_alert_scan() -> QuerySet[ImportJob]:

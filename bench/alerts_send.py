@@ -28,9 +28,19 @@ from django.utils import timezone  # noqa: E402
 from alerts import crypto, sending  # noqa: E402
 from alerts.models import AlertDelivery, Subscription  # noqa: E402
 from alerts.services import deliveries_create_for_job  # noqa: E402
-from leaks.hashing import current_version, phone_hash  # noqa: E402
-from leaks.models import Breach, Exposure, ImportJob  # noqa: E402
+from leaks.hashing import current_version, phone_hash, phone_key  # noqa: E402
+from leaks.models import Breach, Exposure, ImportJob, NewExposure  # noqa: E402
 from tests.smtp_server import SmtpServer  # noqa: E402
+
+
+def _store(breach: Breach, job: ImportJob, version: int, keys: list[int]) -> None:
+    """As the importer's merge leaves them: in the breach, and noted as new for the job."""
+    Exposure.objects.bulk_create(
+        Exposure(breach=breach, phone_key=key, key_version=version) for key in keys
+    )
+    NewExposure.objects.bulk_create(
+        NewExposure(job=job, phone_key=key, key_version=version) for key in keys
+    )
 
 
 def fill(exposures: int, subscriptions: int, matching: int, rng: random.Random) -> ImportJob:
@@ -42,13 +52,11 @@ def fill(exposures: int, subscriptions: int, matching: int, rng: random.Random) 
     numbers = [f"+86138{n:08d}" for n in rng.sample(range(10**8), exposures + subscriptions)]
     batch = []
     for e164 in numbers[:exposures]:
-        batch.append(
-            Exposure(breach=breach, phone_hash=phone_hash(e164), key_version=version, first_job=job)
-        )
+        batch.append(phone_key(e164))
         if len(batch) == 10000:
-            Exposure.objects.bulk_create(batch)
+            _store(breach, job, version, batch)
             batch = []
-    Exposure.objects.bulk_create(batch)
+    _store(breach, job, version, batch)
     # `matching` subscribers watch numbers of this import, the rest watch others.
     watched = numbers[:matching] + numbers[exposures : exposures + subscriptions - matching]
     sealed = crypto.seal({"to": "bench@example.com", "masked": "b***@example.com", "number": "-"})

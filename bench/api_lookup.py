@@ -26,7 +26,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
 from api.keys import apikey_create  # noqa: E402
-from leaks.hashing import current_version, phone_hash  # noqa: E402
+from leaks.hashing import current_version, phone_key  # noqa: E402
 from leaks.models import Breach, Exposure  # noqa: E402
 
 PREFIXES = ["138", "139", "150", "186", "199"]
@@ -45,7 +45,7 @@ def fill(numbers: int, breaches: int, rng: random.Random) -> list[str]:
         if n % 100 == 0:
             known.append(e164)
         batch.append(
-            Exposure(breach=rng.choice(created), phone_hash=phone_hash(e164), key_version=version)
+            Exposure(breach=rng.choice(created), phone_key=phone_key(e164), key_version=version)
         )
         if len(batch) == 10000:
             Exposure.objects.bulk_create(batch, ignore_conflicts=True)

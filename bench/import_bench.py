@@ -2,10 +2,13 @@
 
 Generates a CSV dump of N rows (mostly Chinese mobiles, with duplicates, other
 forms and junk), then measures on PostgreSQL:
-  baseline   COPY of the rows' precomputed hashes + INSERT ... ON CONFLICT DO NOTHING
-  1 worker   the real import (plan, read, normalise, hash, COPY, merge) in one worker
+  baseline   the keyed function (RFC 9497 OPRF) of every valid number, COPY of the
+             keys + INSERT ... ON CONFLICT DO NOTHING, in one process, no parsing
+  1 worker   the real import (plan, read, normalise, key, COPY, merge) in one worker
   2 workers  the same with two workers sharing the chunks
-and prints rows per second and the peak RSS of the worker processes.
+and prints rows per second, the peak RSS of the worker processes, and the bytes
+per exposure (table and index, pg_total_relation_size) after the first import
+into an empty exposures table.
 
     make bench-import ROWS=1000000
 """
@@ -60,7 +63,7 @@ def ensure_database(url: str) -> None:
 
 
 def baseline(path: Path) -> tuple[float, int]:
-    """Rows/s of COPY + conflict-skipping insert of precomputed hashes."""
+    """Rows/s of computing the keyed function, COPY, and a conflict-skipping insert."""
     from django.db import connection
 
     from leaks import hashing
@@ -69,29 +72,48 @@ def baseline(path: Path) -> tuple[float, int]:
     from leaks.models import Breach
     from leaks.phones import InvalidPhone, normalize
 
-    hash_one = hashing.hasher()
-    hashes = []
+    key_of = hashing.hasher()
+    numbers = []
     rows = 0
     for value in read_phone_values(path)[1]:
         rows += 1
         with contextlib.suppress(InvalidPhone):
-            hashes.append(hash_one((fast_normalize(value or "") or normalize(value or "")).e164))
+            numbers.append((fast_normalize(value or "") or normalize(value or "")).e164)
     breach = Breach.objects.create(slug=f"baseline-{time.time_ns()}", title="baseline")
-    data = "".join(f"\\\\x{h.hex()}\t1\n" for h in hashes)
     started = time.perf_counter()
+    data = "".join(f"{key_of(e164)}\t1\n" for e164 in numbers)
     with connection.cursor() as cursor:
-        cursor.execute("CREATE TEMP TABLE bench_stage (phone_hash bytea, key_version smallint)")
+        cursor.execute("CREATE TEMP TABLE bench_stage (phone_key bigint, key_version smallint)")
         with cursor.cursor.copy("COPY bench_stage FROM STDIN") as copy:
             for offset in range(0, len(data), 1 << 22):
                 copy.write(data[offset : offset + (1 << 22)])
         cursor.execute(
-            "INSERT INTO leaks_exposure (breach_id, phone_hash, key_version) "
-            "SELECT DISTINCT %s, phone_hash, key_version FROM bench_stage "
-            "ON CONFLICT DO NOTHING",
+            "INSERT INTO leaks_exposure (phone_key, key_version, breach_id) "
+            "SELECT DISTINCT phone_key, key_version, %s FROM bench_stage "
+            "ORDER BY phone_key, key_version ON CONFLICT DO NOTHING",
             [breach.pk],
         )
         cursor.execute("DROP TABLE bench_stage")
-    return rows / (time.perf_counter() - started), len(hashes)
+    return rows / (time.perf_counter() - started), len(numbers)
+
+
+def exposure_bytes() -> tuple[int, int]:
+    """(bytes of leaks_exposure with its index, rows in it)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE leaks_exposure")
+        cursor.execute(
+            "SELECT pg_total_relation_size('leaks_exposure'), (SELECT COUNT(*) FROM leaks_exposure)"
+        )
+        return cursor.fetchone()
+
+
+def empty_exposures() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE leaks_exposure, leaks_newexposure")
 
 
 def start_workers(count: int, tag: str) -> list[subprocess.Popen]:
@@ -204,11 +226,18 @@ def main() -> None:
         )
         rate, valid = baseline(path)
         print(
-            f"baseline  COPY + ON CONFLICT insert of {valid:,} precomputed hashes: "
+            f"baseline  keyed function + COPY + ON CONFLICT insert of {valid:,} numbers: "
             f"{rate:>10,.0f} rows/s"
         )
-        for count in [int(n) for n in args.workers.split(",")]:
+        empty_exposures()
+        for index, count in enumerate(int(n) for n in args.workers.split(",")):
             rate_e2e, peak, summary = end_to_end(path, count)
+            if index == 0:
+                size, stored = exposure_bytes()
+                print(
+                    f"exposures after one import into an empty table: {stored:,} rows, "
+                    f"{size / 2**20:.1f} MB with the index: {size / max(stored, 1):.1f} bytes each"
+                )
             print(
                 f"import    {count} worker{'s' if count > 1 else ' '}: "
                 f"{rate_e2e:>10,.0f} rows/s   peak worker RSS {peak:.0f} MB   "

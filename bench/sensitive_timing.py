@@ -61,7 +61,7 @@ def main() -> int:
         setup(work)
         from django.test import Client
 
-        from leaks.hashing import current_version, phone_hash
+        from leaks.hashing import current_version, phone_key
         from leaks.models import Breach, Exposure
         from leaks.phones import normalize
 
@@ -76,7 +76,7 @@ def main() -> int:
                 (
                     Exposure(
                         breach=breach,
-                        phone_hash=phone_hash(normalize(n).e164),
+                        phone_key=phone_key(normalize(n).e164),
                         key_version=current_version(),
                     )
                     for n in members

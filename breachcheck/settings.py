@@ -290,6 +290,9 @@ RATELIMIT_CODE_PER_IP = os.getenv("RATELIMIT_CODE_PER_IP", "30/h")
 # Code attempts are also capped per code (OWNERSHIP_CODE_MAX_ATTEMPTS).
 # Operator switch: show no result at all (hit or miss) before the number is proven.
 RESULTS_REQUIRE_PROOF = envbool("RESULTS_REQUIRE_PROOF", "False")
+# The private check's answer holds at least this many entries (real ones padded
+# with random ones), and a multiple of it when a bucket holds more.
+PRIVATE_CHECK_ENTRIES = envint("PRIVATE_CHECK_ENTRIES", "256")
 
 # SMS: leaks.sms.ConsoleBackend (prints), FileBackend (tests) or TwilioBackend.
 SMS_BACKEND = os.getenv("SMS_BACKEND", "leaks.sms.ConsoleBackend")

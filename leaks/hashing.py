@@ -1,8 +1,23 @@
-"""Keyed hashes of phone numbers: the only form in which a number is stored.
+"""The keyed function of phone numbers: the only form in which a number is stored.
 
 There are only about 10^10 phone numbers, so any unkeyed hash is reversed by
-brute force in minutes. The key (the pepper) lives outside the database; every
-stored hash carries the version of the key that made it so keys can rotate.
+brute force in minutes. The keyed function is the OPRF of RFC 9497
+(ristretto255-SHA512, `leaks.oprf`): the server computes it directly for
+imports and server-side checks, and a browser computes it blindly for the
+private check, so both arrive at the same stored key. The server's OPRF key is
+derived from the pepper (environment variable or file, never the database);
+every stored key carries the version of the pepper that made it so keys can rotate.
+
+A stored key is 8 bytes: the number's bucket (the first 16 bits of SHA-256 of
+its E.164 form, unkeyed, so a browser can name it) followed by the first 6
+bytes of the OPRF output. Within a bucket (10^10 / 2^16 numbers at most) a
+false match has odds of about 1 in 2^48 / 1.5e5, the same as 8 keyed bytes
+over all numbers. As a signed int8 the bucket leads, so a bucket is one index
+range.
+
+`legacy_phone_hash` is the HMAC of the first version, kept so rows imported
+before the switch keep answering server-side checks until their dumps are
+imported again (README: "Upgrading from HMAC rows").
 """
 
 import hashlib
@@ -10,25 +25,93 @@ import hmac
 from functools import cache
 from pathlib import Path
 
+import rbcl
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-HASH_BYTES = 16
+from leaks import oprf
+
+HASH_BYTES = 16  # legacy HMAC digests and contact hashes
+KEY_BYTES = 8  # stored keys: 2 bytes of bucket, 6 bytes of OPRF output
+BUCKET_BITS = 16
+_OUTPUT_BITS = 8 * KEY_BYTES - BUCKET_BITS
+_SIGN = 1 << 63  # unsigned 8-byte key -> signed int8, order kept
 MIN_PEPPER_LENGTH = 32
 # Domain separation: a phone hash can never collide with another use of the key.
 _DOMAIN = b"breachcheck/phone/v1\x00"
+_SEED_DOMAIN = b"breachcheck/oprf-seed/v1\x00"
+_KEY_INFO = b"breachcheck phone numbers"
 
 
 def phone_hash(e164: str, version: int | None = None) -> bytes:
-    """HMAC-SHA256 of the E.164 number under the pepper, truncated to 16 bytes."""
-    keys = peppers()
-    key = keys[version if version is not None else current_version()]
-    return hmac.new(key, _DOMAIN + e164.encode("ascii"), hashlib.sha256).digest()[:HASH_BYTES]
+    """The number's 8-byte stored key under one key version (the current one by default)."""
+    message = e164.encode("ascii")
+    output = oprf.evaluate(server_key(version), message)
+    return _bucket_bytes(message) + output[: KEY_BYTES - 2]
+
+
+def phone_key(e164: str, version: int | None = None) -> int:
+    """The number's stored key as the exposures table holds it (a signed int8)."""
+    return stored_key(phone_hash(e164, version))
 
 
 def phone_hashes(e164: str) -> dict[int, bytes]:
-    """The number's hash under every known key version, for lookups."""
-    return {version: phone_hash(e164, version) for version in peppers()}
+    """The number's stored key under every known key version, for lookups; and,
+    under the negative versions, its legacy HMAC digests (see the module doc)."""
+    keys = {version: phone_hash(e164, version) for version in peppers()}
+    legacy = {-version: legacy_phone_hash(e164, version) for version in peppers()}
+    return {**keys, **legacy}
+
+
+def phone_bucket(e164: str) -> int:
+    return int.from_bytes(_bucket_bytes(e164.encode("ascii")), "big")
+
+
+def stored_key(digest: bytes) -> int:
+    """An 8-byte key as the signed int8 the exposures table holds."""
+    return int.from_bytes(digest, "big") - _SIGN
+
+
+def key_bytes(stored: int) -> bytes:
+    return (stored + _SIGN).to_bytes(KEY_BYTES, "big")
+
+
+def bucket_range(bucket: int) -> tuple[int, int]:
+    """The first and last stored key of a bucket."""
+    first = (bucket << _OUTPUT_BITS) - _SIGN
+    return first, first + (1 << _OUTPUT_BITS) - 1
+
+
+def output_prefix(output: bytes) -> bytes:
+    """The part of an OPRF output a stored key holds (what a browser compares)."""
+    return output[: KEY_BYTES - 2]
+
+
+def _bucket_bytes(message: bytes) -> bytes:
+    return hashlib.sha256(message).digest()[: BUCKET_BITS // 8]
+
+
+def server_key(version: int | None = None) -> bytes:
+    """The OPRF secret key of a key version, derived from its pepper (RFC 9497 DeriveKeyPair)."""
+    pepper = peppers()[version if version is not None else current_version()]
+    return _derived_key(pepper)
+
+
+def server_public_key(version: int | None = None) -> bytes:
+    return rbcl.crypto_scalarmult_ristretto255_base(server_key(version))
+
+
+@cache
+def _derived_key(pepper: bytes) -> bytes:
+    seed = hashlib.sha256(_SEED_DOMAIN + pepper).digest()
+    return oprf.derive_key_pair(seed, _KEY_INFO)[0]
+
+
+def legacy_phone_hash(e164: str, version: int | None = None) -> bytes:
+    """The HMAC-SHA256 digest rows had before the OPRF, truncated to 16 bytes."""
+    keys = peppers()
+    key = keys[version if version is not None else current_version()]
+    return hmac.new(key, _DOMAIN + e164.encode("ascii"), hashlib.sha256).digest()[:HASH_BYTES]
 
 
 def current_version() -> int:
@@ -67,28 +150,36 @@ def _checked(pepper: str) -> bytes:
 
 
 def hasher(version: int | None = None, prefix: str = ""):
-    """A fast `phone_hash(prefix + rest)` for one key version, for millions of numbers.
+    """A fast `stored_key(phone_hash(prefix + rest))` for one key version, for millions.
 
-    HMAC by hand from SHA-256 states keyed once: with OpenSSL 3, `hmac.digest`
-    looks its algorithm up on every call and costs about three times as much.
-    The result is the same HMAC (tests/test_fastphones.py checks it).
+    The same steps as `oprf.evaluate` with the constant parts hashed once: the
+    SHA-512 state after expand_message_xmd's zero block and the prefix, and the
+    DSTs. tests/test_fastphones.py checks that it equals phone_hash.
     """
-    key = peppers()[version if version is not None else current_version()]
-    if len(key) > _BLOCK:
-        key = hashlib.sha256(key).digest()
-    key = key.ljust(_BLOCK, b"\0")
-    inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in key))
-    inner.update(_DOMAIN + prefix.encode("ascii"))
-    outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in key))
+    secret = server_key(version)
+    start = prefix.encode("ascii")
+    dst_prime = oprf.HASH_TO_GROUP_DST + bytes([len(oprf.HASH_TO_GROUP_DST)])
+    head = hashlib.sha512(bytes(128) + start)
+    b0_tail = b"\x00\x40\x00" + dst_prime  # I2OSP(64, 2) || I2OSP(0, 1) || DST'
+    b1_tail = b"\x01" + dst_prime
+    element_size = b"\x00\x20"
+    sha256, sha512 = hashlib.sha256, hashlib.sha512
+    from_hash = rbcl.crypto_core_ristretto255_from_hash
+    multiply = rbcl.crypto_scalarmult_ristretto255
+    bucket_shift, sign = _OUTPUT_BITS, _SIGN
 
-    def hash_one(rest: str) -> bytes:
-        step = inner.copy()
-        step.update(rest.encode("ascii"))
-        final = outer.copy()
-        final.update(step.digest())
-        return final.digest()[:HASH_BYTES]
+    def key_of(rest: str) -> int:
+        tail = rest.encode("ascii")
+        state = head.copy()
+        state.update(tail + b0_tail)
+        element = multiply(secret, from_hash(sha512(state.digest() + b1_tail).digest()))
+        message = start + tail
+        output = sha512(
+            len(message).to_bytes(2, "big") + message + element_size + element + b"Finalize"
+        ).digest()
+        bucket = sha256(message).digest()
+        return (
+            (bucket[0] << 8 | bucket[1]) << bucket_shift | int.from_bytes(output[:6], "big")
+        ) - sign
 
-    return hash_one
-
-
-_BLOCK = 64  # SHA-256's block size in bytes
+    return key_of

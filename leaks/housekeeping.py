@@ -1,11 +1,16 @@
-"""Delete what has outlived its purpose: expired sessions and ownership codes."""
+"""Delete what has outlived its purpose: expired sessions, ownership codes, and the
+new-key notes of imports whose alert scan never ran."""
 
+from datetime import timedelta
 from importlib import import_module
 
 from django.conf import settings
 from django.utils import timezone
 
-from leaks.models import OwnershipCode
+from leaks.models import NewExposure, OwnershipCode
+
+# The alert sweep retries a lost scan for a week (alerts.services.jobs_without_alert_scan).
+NEW_KEYS_KEPT = timedelta(days=8)
 
 
 def expired_data_clear() -> dict[str, int]:
@@ -13,4 +18,6 @@ def expired_data_clear() -> dict[str, int]:
     codes, _ = OwnershipCode.objects.filter(expires_at__lt=timezone.now()).delete()
     engine = import_module(settings.SESSION_ENGINE)
     engine.SessionStore.clear_expired()
-    return {"codes": codes}
+    stale = timezone.now() - NEW_KEYS_KEPT
+    notes, _ = NewExposure.objects.filter(job__finished_at__lt=stale).delete()
+    return {"codes": codes, "new_key_notes": notes}

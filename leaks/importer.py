@@ -1,6 +1,6 @@
-"""Import a dump into a breach: plan chunks, stage each chunk's hashes, then merge.
+"""Import a dump into a breach: plan chunks, stage each chunk's keys, then merge.
 
-Correctness model: every chunk stages the hashes of its rows (with COPY on
+Correctness model: every chunk stages the stored keys of its rows (with COPY on
 PostgreSQL); a chunk re-run after a crash may stage some rows twice, which is
 harmless because the merge is one transactional
 `INSERT ... SELECT DISTINCT ... ON CONFLICT DO NOTHING`. A chunk's counts are
@@ -25,7 +25,7 @@ from alerts.services import alerts_enqueue_for_job
 from leaks import fastphones, hashing
 from leaks.fastphones import plain_mobile, verdict
 from leaks.import_tally import Tally
-from leaks.models import Breach, Exposure, ImportChunk, ImportJob, StagedHash
+from leaks.models import Breach, ImportChunk, ImportJob, StagedHash
 from leaks.phones import InvalidPhone, normalize
 from leaks.readers import DumpError, Plan, inspect, iter_values
 from leaks.readers.sources import PackedCounter
@@ -238,7 +238,7 @@ def _stage(job: ImportJob, chunk: ImportChunk) -> Tally:
     tally = Tally()
     blocks = tally.blocks
     reasons = tally.reasons
-    hashes: list[bytes] = []
+    hashes: list[int] = []
     rows = no_phone = 0
     values = iter_values(
         path, plan, start=chunk.start, end=chunk.end, progress=progress, found=found
@@ -278,7 +278,7 @@ def _stage(job: ImportJob, chunk: ImportChunk) -> Tally:
     return tally
 
 
-def _flush(job, chunk, version: int, hashes: list[bytes], rows: int, done_bytes: int) -> None:
+def _flush(job, chunk, version: int, hashes: list[int], rows: int, done_bytes: int) -> None:
     stage_hashes(job_id=job.pk, chunk=chunk.index, version=version, hashes=hashes)
     span = (chunk.end or job.size) - chunk.start
     updated = (
@@ -290,28 +290,40 @@ def _flush(job, chunk, version: int, hashes: list[bytes], rows: int, done_bytes:
         raise Abandoned
 
 
-_MERGE_SQL = """
-    INSERT INTO leaks_exposure (breach_id, phone_hash, key_version, first_job_id)
-    SELECT DISTINCT %s, phone_hash, key_version, %s FROM leaks_stagedhash WHERE job_id = %s
-    ON CONFLICT DO NOTHING
+# Each statement notes the keys new to the breach in leaks_newexposure, for the
+# alerts; the alert scan deletes them.
+_NOTE_NEW_SQL = """
+    INSERT INTO leaks_newexposure (job_id, phone_key, key_version)
+    SELECT DISTINCT %s, s.phone_key, s.key_version FROM leaks_stagedhash s
+    WHERE s.job_id = %s AND NOT EXISTS (
+        SELECT 1 FROM leaks_exposure e
+        WHERE e.phone_key = s.phone_key AND e.key_version = s.key_version AND e.breach_id = %s
+    )
+"""
+_MERGE_NOTED_SQL = """
+    INSERT INTO leaks_exposure (phone_key, key_version, breach_id)
+    SELECT phone_key, key_version, %s FROM leaks_newexposure WHERE job_id = %s
 """
 # PostgreSQL: one pass over the staged rows gives both counts.
 _MERGE_COUNTING_SQL = """
     WITH staged AS MATERIALIZED (
-        SELECT DISTINCT phone_hash, key_version FROM leaks_stagedhash WHERE job_id = %s
+        SELECT DISTINCT phone_key, key_version FROM leaks_stagedhash WHERE job_id = %s
     ), inserted AS (
-        INSERT INTO leaks_exposure (breach_id, phone_hash, key_version, first_job_id)
-        SELECT %s, phone_hash, key_version, %s FROM staged
-        -- In index order: the unique index is then filled page by page instead
-        -- of at random places (13 s -> 8 s for 600k hashes here).
-        ORDER BY phone_hash, key_version
-        ON CONFLICT DO NOTHING RETURNING 1
+        INSERT INTO leaks_exposure (phone_key, key_version, breach_id)
+        SELECT phone_key, key_version, %s FROM staged
+        -- In index order: the primary key is then filled page by page instead
+        -- of at random places.
+        ORDER BY phone_key, key_version
+        ON CONFLICT DO NOTHING RETURNING phone_key, key_version
+    ), noted AS (
+        INSERT INTO leaks_newexposure (job_id, phone_key, key_version)
+        SELECT %s, phone_key, key_version FROM inserted RETURNING 1
     )
-    SELECT (SELECT COUNT(*) FROM inserted), (SELECT COUNT(*) FROM staged)
+    SELECT (SELECT COUNT(*) FROM noted), (SELECT COUNT(*) FROM staged)
 """
 _DISTINCT_SQL = """
     SELECT COUNT(*) FROM (
-        SELECT DISTINCT phone_hash, key_version FROM leaks_stagedhash WHERE job_id = %s
+        SELECT DISTINCT phone_key, key_version FROM leaks_stagedhash WHERE job_id = %s
     ) AS staged
 """
 
@@ -360,12 +372,15 @@ def _merge(job: ImportJob, tally: Tally, chunk_count: int) -> None:
             cursor.execute(_MERGE_COUNTING_SQL, [job.pk, breach.pk, job.pk])
             new, distinct = cursor.fetchone()
         else:
-            cursor.execute(_MERGE_SQL, [breach.pk, job.pk, job.pk])
+            cursor.execute(_NOTE_NEW_SQL, [job.pk, job.pk, breach.pk])
             new = cursor.rowcount
+            cursor.execute(_MERGE_NOTED_SQL, [breach.pk, job.pk])
             cursor.execute(_DISTINCT_SQL, [job.pk])
             distinct = cursor.fetchone()[0]
     StagedHash.objects.filter(job=job).delete()
-    breach.pwn_count = Exposure.objects.filter(breach=breach).count()
+    # Exact: the merge holds the breach's row lock, and exposures are only added here
+    # (counting them would scan the table: it has no index by breach).
+    breach.pwn_count += new
     breach.save(update_fields=["pwn_count"])
     finished = timezone.now()
     seconds = (finished - (job.started_at or job.created_at)).total_seconds()

@@ -100,13 +100,57 @@ class ImportJob(models.Model):
         }
 
 
-class Exposure(models.Model):
-    """A hashed number seen in a breach. The number itself is never stored."""
+class CompactForeignKey(models.ForeignKey):
+    """A foreign key stored as int4 whatever its target's key type: in the table that
+    grows without bound 4 bytes a row count, and breach ids stay far below 2^31.
+    (PostgreSQL accepts an int4 column referencing an int8 key.)"""
 
-    breach = models.ForeignKey(Breach, on_delete=models.CASCADE, related_name="exposures")
+    def db_type(self, connection):
+        return models.IntegerField().db_type(connection)
+
+
+class Exposure(models.Model):
+    """A number seen in a breach, as its stored key (`leaks.hashing`); never the number.
+
+    The natural key is the primary key and the only index: about 76 bytes per
+    exposure in PostgreSQL, table and index together (README, "The keyed function").
+    The key leads with the number's bucket, so a bucket (the private check's answer)
+    is one range of it.
+    Which import brought a row is not kept per row: see NewExposure.
+    """
+
+    pk = models.CompositePrimaryKey("phone_key", "key_version", "breach")
+    phone_key = models.BigIntegerField()
+    key_version = models.PositiveSmallIntegerField()
+    breach = CompactForeignKey(
+        Breach, on_delete=models.CASCADE, related_name="exposures", db_index=False
+    )
+
+    def __str__(self) -> str:
+        return f"exposure in breach {self.breach_id}"
+
+
+class NewExposure(models.Model):
+    """The keys an import added to its breach, kept only until its alerts are matched."""
+
+    pk = models.CompositePrimaryKey("job", "phone_key", "key_version")
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="+", db_index=False)
+    phone_key = models.BigIntegerField()
+    key_version = models.PositiveSmallIntegerField()
+
+    def __str__(self) -> str:
+        return f"new exposure of job {self.job_id}"
+
+
+class LegacyExposure(models.Model):
+    """A row imported before the OPRF, under the HMAC of `leaks.hashing.legacy_phone_hash`.
+
+    It keeps answering server-side checks until its dump is imported again;
+    the private check cannot see it (README: "Upgrading from HMAC rows")."""
+
+    breach = models.ForeignKey(Breach, on_delete=models.CASCADE, related_name="+")
     phone_hash = models.BinaryField(max_length=HASH_BYTES)
     key_version = models.PositiveSmallIntegerField()
-    first_job = models.ForeignKey(ImportJob, null=True, on_delete=models.SET_NULL)
 
     class Meta:
         constraints = [
@@ -116,7 +160,7 @@ class Exposure(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"exposure {self.pk} in breach {self.breach_id}"
+        return f"legacy exposure {self.pk} in breach {self.breach_id}"
 
 
 class ImportChunk(models.Model):
@@ -148,10 +192,10 @@ class ImportChunk(models.Model):
 
 
 class StagedHash(models.Model):
-    """Hashes an import has read but not yet merged into its breach's exposures.
+    """Keys an import has read but not yet merged into its breach's exposures.
 
     A chunk's rows may be staged more than once (a worker killed mid-chunk, then
-    the chunk run again); the merge takes DISTINCT hashes, so that is harmless.
+    the chunk run again); the merge takes DISTINCT keys, so that is harmless.
     No foreign key constraint: COPY into this table must stay cheap.
     """
 
@@ -159,16 +203,16 @@ class StagedHash(models.Model):
         ImportJob, on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
     chunk = models.PositiveIntegerField(default=0)
-    phone_hash = models.BinaryField(max_length=HASH_BYTES)
+    phone_key = models.BigIntegerField()
     key_version = models.PositiveSmallIntegerField()
 
     def __str__(self) -> str:
-        return f"staged hash {self.pk} of job {self.job_id}"
+        return f"staged key {self.pk} of job {self.job_id}"
 
 
 class OwnershipCode(models.Model):
     """A pending SMS code proving a number. Neither the number nor the code is stored:
-    the number as its keyed hash, the code as an HMAC bound to that hash."""
+    the number as its stored key (`leaks.hashing.phone_hash`), the code as an HMAC bound to it."""
 
     phone_hash = models.BinaryField(max_length=HASH_BYTES)
     key_version = models.PositiveSmallIntegerField()

@@ -1,11 +1,12 @@
-"""Write staged hashes fast: PostgreSQL COPY, or one executemany on SQLite."""
+"""Write staged keys fast: PostgreSQL COPY, or one executemany on SQLite."""
 
 from django.db import connection, transaction
 
-_COLUMNS = "(job_id, chunk, phone_hash, key_version)"
+_COLUMNS = "(job_id, chunk, phone_key, key_version)"
 
 
-def stage_hashes(*, job_id: int, chunk: int, version: int, hashes: list[bytes]) -> None:
+def stage_hashes(*, job_id: int, chunk: int, version: int, hashes: list[int]) -> None:
+    """Stage stored keys (`leaks.hashing.hasher`'s ints) of one chunk."""
     if not hashes:
         return
     if connection.vendor == "postgresql":
@@ -19,11 +20,10 @@ def stage_hashes(*, job_id: int, chunk: int, version: int, hashes: list[bytes]) 
         )
 
 
-def _copy(job_id: int, chunk: int, version: int, hashes: list[bytes]) -> None:
-    # COPY's text format: bytea as \x<hex>, the backslash itself escaped.
-    head = f"{job_id}\t{chunk}\t\\\\x"
+def _copy(job_id: int, chunk: int, version: int, hashes: list[int]) -> None:
+    head = f"{job_id}\t{chunk}\t"
     tail = f"\t{version}\n"
-    data = head + (tail + head).join(value.hex() for value in hashes) + tail
+    data = head + (tail + head).join(map(str, hashes)) + tail
     sql = f"COPY leaks_stagedhash {_COLUMNS} FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         copy.write(data)

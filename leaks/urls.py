@@ -1,6 +1,6 @@
 from django.urls import path
 
-from leaks import about_views, catalogue_views, import_views, views
+from leaks import about_views, catalogue_views, import_views, private_views, views
 
 urlpatterns = [
     path("", views.check, name="bc-check"),
@@ -16,6 +16,8 @@ urlpatterns = [
         import_views.import_progress,
         name="bc-import-progress",
     ),
+    path("private/evaluate/", private_views.evaluate, name="bc-private-evaluate"),
+    path("private/result/", private_views.result_frame, name="bc-private-result"),
     path("prove/", views.proof_send, name="bc-proof-send"),
     path("prove/code/", views.proof_code, name="bc-proof-code"),
 ]

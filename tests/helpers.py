@@ -1,6 +1,6 @@
 """Small builders shared by the view and privacy tests."""
 
-from leaks.hashing import current_version, phone_hash
+from leaks.hashing import current_version, phone_key
 from leaks.models import Breach, Exposure
 from leaks.phones import normalize
 
@@ -11,7 +11,7 @@ def breach_with(slug: str, numbers: list[str], **fields) -> Breach:
     Exposure.objects.bulk_create(
         Exposure(
             breach=breach,
-            phone_hash=phone_hash(normalize(number).e164),
+            phone_key=phone_key(normalize(number).e164),
             key_version=current_version(),
         )
         for number in numbers

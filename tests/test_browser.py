@@ -44,4 +44,6 @@ def test_the_page_switches_to_english(page, live_server):
     assert page.locator("h1").inner_text() == "Has my phone number leaked?"
     page.fill("input[name=phone]", "13700137000")
     page.click("form.check button[type=submit]")
-    assert "Not found" in page.locator("h1").inner_text()
+    # The private check answers without loading a new page.
+    page.wait_for_selector(".result.miss h1:visible")
+    assert "Not found" in page.locator(".result.miss h1:visible").inner_text()

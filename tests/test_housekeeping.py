@@ -36,3 +36,21 @@ def test_expired_sessions_and_codes_are_deleted_and_live_ones_kept():
     assert list(Session.objects.values_list("session_key", flat=True)) == [live.session_key]
     assert list(OwnershipCode.objects.values_list("pk", flat=True)) == [fresh.pk]
     assert stale.pk != fresh.pk
+
+
+def test_new_key_notes_of_long_finished_imports_are_deleted():
+    from datetime import timedelta
+
+    from leaks.housekeeping import expired_data_clear as clear
+    from leaks.models import Breach, ImportJob, NewExposure
+
+    breach = Breach.objects.create(slug="b", title="b")
+    now = timezone.now()
+    old, recent = (
+        ImportJob.objects.create(breach=breach, source_name="x", file_path="-", finished_at=at)
+        for at in (now - timedelta(days=9), now - timedelta(days=1))
+    )
+    for job in (old, recent):
+        NewExposure.objects.create(job=job, phone_key=1, key_version=1)
+    assert clear()["new_key_notes"] == 1
+    assert list(NewExposure.objects.values_list("job_id", flat=True)) == [recent.pk]

@@ -4,9 +4,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from leaks.hashing import phone_hash
+from leaks.hashing import phone_key
 from leaks.importer import import_run
-from leaks.models import Breach, Exposure, ImportJob, StagedHash
+from leaks.models import Breach, Exposure, ImportJob, NewExposure, StagedHash
 
 pytestmark = pytest.mark.django_db
 
@@ -64,9 +64,11 @@ def test_importing_the_same_file_twice_adds_nothing(tmp_path):
 
 def test_stored_rows_hold_only_keyed_hashes(tmp_path):
     import_run(make_job(tmp_path, MEMBERS))
-    stored = {bytes(h) for h in Exposure.objects.values_list("phone_hash", flat=True)}
-    assert phone_hash("+8613800138000") in stored
-    assert all(len(h) == 16 for h in stored)
+    stored = set(Exposure.objects.values_list("phone_key", flat=True))
+    assert phone_key("+8613800138000") in stored
+    assert len(stored) == 3
+    # The new exposures are noted for the alert scan, which deletes them.
+    assert set(NewExposure.objects.values_list("phone_key", flat=True)) == stored
 
 
 def test_plain_lists_with_comments_and_blank_lines(tmp_path):
@@ -100,7 +102,7 @@ def test_the_admin_can_name_the_column(tmp_path):
     job = import_run(make_job(tmp_path, dump, column="b"))
     assert job.report["column"]["by"] == "admin"
     assert job.new == 1
-    assert Exposure.objects.get().phone_hash == phone_hash("+8613900139000")
+    assert Exposure.objects.get().phone_key == phone_key("+8613900139000")
 
 
 def test_a_binary_file_fails_with_a_reason_and_changes_nothing(tmp_path):

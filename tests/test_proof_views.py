@@ -4,7 +4,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from leaks.hashing import phone_hash
+from leaks.hashing import phone_key
 from leaks.models import Breach, Exposure
 from tests import privacy_scan
 from tests.conftest import database_text, digits_variants
@@ -21,7 +21,7 @@ def breaches():
     public = Breach.objects.create(slug="shop", title="Card shop members")
     sensitive = Breach.objects.create(slug="clinic", title="Clinic patients", is_sensitive=True)
     for breach in (public, sensitive):
-        Exposure.objects.create(breach=breach, phone_hash=phone_hash(E164), key_version=1)
+        Exposure.objects.create(breach=breach, phone_key=phone_key(E164), key_version=1)
     return public, sensitive
 
 
@@ -67,7 +67,7 @@ def test_the_proof_holds_for_that_number_and_that_session_only(client, breaches,
     from django.test import Client
 
     other = Exposure.objects.create(
-        breach=breaches[1], phone_hash=phone_hash("+8613900139000"), key_version=1
+        breach=breaches[1], phone_key=phone_key("+8613900139000"), key_version=1
     )
     assert other.pk
     _prove(client, sms_outbox)

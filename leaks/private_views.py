@@ -1,0 +1,76 @@
+"""The private check over HTTP: one JSON endpoint and the result page's frame."""
+
+import json
+import math
+
+from django.conf import settings
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from disclosure.policy import authorize_evaluation
+from disclosure.responses import limit_message
+from leaks import data_classes
+from leaks.forms import CheckAgainForm
+from leaks.lookups import totals
+from leaks.models import Breach
+from leaks.private_check import BadRequest, parse_request, private_answer
+
+# Large enough that an answer can never be confused with a count of breaches.
+COUNT_PLACEHOLDER = 987654321
+
+
+# No CSRF token: the request changes nothing but rate-limit counters, and the
+# command-line client must be able to call it without a page first.
+@csrf_exempt
+@require_POST
+def evaluate(request: HttpRequest) -> JsonResponse:
+    if settings.RESULTS_REQUIRE_PROOF:
+        message = _("This site shows a result only to the holder of the number.")
+        return JsonResponse({"error": message}, status=403)
+    try:
+        payload = json.loads(request.body or b"{}")
+        bucket, blinded = parse_request(payload.get("bucket"), payload.get("blinded"))
+    except (ValueError, AttributeError) as exc:
+        detail = str(exc) if isinstance(exc, BadRequest) else "the body must be a JSON object"
+        return JsonResponse({"error": detail}, status=400)
+    # Every evaluation is an oracle query: it passes the disclosure gate as a check.
+    decision = authorize_evaluation(request, bucket, pow_payload=payload.get("altcha"))
+    if decision.needs_pow:
+        message = _("%(why)s Reload the page: your browser then solves a small puzzle first.") % {
+            "why": limit_message(decision)
+        }
+        response = JsonResponse({"error": message, "pow": decision.pow_difficulty}, status=429)
+        response["Retry-After"] = str(decision.retry_after)
+        return response
+    if not decision:
+        minutes = max(1, math.ceil(decision.retry_after / 60))
+        message = _("Too many checks. Please try again in %(minutes)s minutes.") % {
+            "minutes": minutes
+        }
+        response = JsonResponse({"error": message}, status=429)
+        response["Retry-After"] = str(decision.retry_after)
+        return response
+    return JsonResponse(private_answer(bucket=bucket, blinded=blinded))
+
+
+@require_GET
+def result_frame(request: HttpRequest) -> HttpResponse:
+    """The result page with every public breach in it, hidden: the browser shows
+    the ones it matched. The same for everyone, so it says nothing about a number."""
+    breaches = [
+        (breach, [data_classes.label(key) for key in breach.data_classes])
+        for breach in Breach.objects.filter(is_retired=False, is_sensitive=False).order_by(
+            F("breach_date").desc(nulls_last=True), "title"
+        )
+    ]
+    context = {
+        "breaches": breaches,
+        "totals": totals(),
+        "count_placeholder": COUNT_PLACEHOLDER,
+        "form_again": CheckAgainForm(),
+    }
+    return render(request, "leaks/private_result.html", context)

@@ -1,0 +1,125 @@
+"""The private check's server side, and the command-line client against a live server."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from leaks import oprf, private_client
+from leaks.hashing import phone_bucket, server_key
+from tests.helpers import breach_with
+
+pytestmark = pytest.mark.django_db
+
+E164 = "+8613800138000"
+
+
+@pytest.fixture
+def breaches():
+    shop = breach_with("shop", ["13800138000"], title="Card shop members")
+    clinic = breach_with("clinic", ["13800138000"], title="Clinic", is_sensitive=True)
+    return shop, clinic
+
+
+def _ask(client, e164: str = E164, **extra):
+    blind, body = private_client.request_for(e164)
+    body.update(extra)
+    response = client.post(
+        reverse("bc-private-evaluate"), json.dumps(body), content_type="application/json"
+    )
+    return blind, response
+
+
+def test_the_answer_finds_public_breaches_only(client, breaches, settings):
+    shop, _clinic = breaches
+    blind, response = _ask(client)
+    assert response.status_code == 200
+    answer = response.json()
+    assert len(answer["entries"]) == settings.PRIVATE_CHECK_ENTRIES
+    assert private_client.matches(E164, blind, answer) == {shop.pk}
+    blind, response = _ask(client, "+8613900139000")
+    assert private_client.matches("+8613900139000", blind, response.json()) == set()
+
+
+def test_the_evaluation_is_the_rfc_blind_evaluation(client, breaches):
+    _blind, body = private_client.request_for(E164)
+    response = client.post(
+        reverse("bc-private-evaluate"), json.dumps(body), content_type="application/json"
+    )
+    expected = oprf.blind_evaluate(server_key(), bytes.fromhex(body["blinded"]))
+    assert response.json()["evaluated"] == expected.hex()
+    assert body["bucket"] == phone_bucket(E164)
+
+
+def test_answers_have_one_size_whatever_the_bucket(client, breaches):
+    sizes = set()
+    for e164 in (E164, "+8613900139000", "+14155550100"):
+        _blind, response = _ask(client, e164)
+        sizes.add(len(response.json()["entries"]))
+        assert E164 not in response.content.decode()
+    assert len(sizes) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"bucket": 70000, "blinded": "00" * 32},
+        {"bucket": "1", "blinded": "00" * 32},
+        {"bucket": 1, "blinded": "00" * 32},
+        {"bucket": 1, "blinded": "zz"},
+        {"bucket": 1},
+        [],
+    ],
+)
+def test_bad_requests_get_a_clear_400(client, body):
+    response = client.post(
+        reverse("bc-private-evaluate"), json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]
+
+
+def test_a_get_is_refused(client):
+    assert client.get(reverse("bc-private-evaluate")).status_code == 405
+
+
+@override_settings(RATELIMIT_CHECK_PER_IP="2/h")
+def test_evaluations_are_rate_limited_like_checks(client, breaches):
+    assert [_ask(client)[1].status_code for _ in range(3)] == [200, 200, 429]
+    response = _ask(client)[1]
+    assert int(response["Retry-After"]) > 0
+    assert response.json()["error"]
+
+
+@override_settings(RESULTS_REQUIRE_PROOF=True)
+def test_no_private_answer_when_results_require_proof(client, breaches):
+    assert _ask(client)[1].status_code == 403
+    assert b"private-check.js" not in client.get(reverse("bc-check")).content
+
+
+def test_the_result_frame_lists_public_breaches_hidden(client, breaches):
+    html = client.get(reverse("bc-private-result")).content.decode()
+    assert f'data-breach="{breaches[0].pk}" hidden' in html
+    assert "Clinic" not in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_line_client_checks_against_a_live_server(live_server, breaches):
+    def run(number: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "leaks.private_client", live_server.url, number],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    hit = run("138 0013 8000")
+    assert hit.returncode == 1, hit.stderr
+    assert "Card shop members" in hit.stdout and "Clinic" not in hit.stdout
+    miss = run("13900139000")
+    assert miss.returncode == 0 and "Not found" in miss.stdout
+    bad = run("1380013")
+    assert bad.returncode == 2 and "not a valid" in bad.stderr
