@@ -72,7 +72,10 @@ def inspect(
     member = members[0]
     with sources.open_member(path, member) as stream:
         head = stream.read(text.SNIFF_BYTES)
-    encoding = text.normal_encoding(encoding) if encoding else text.detect_encoding(head)
+    if encoding:
+        encoding = text.normal_encoding(encoding)
+    else:
+        encoding = text.detect_encoding(head, complete=len(head) < text.SNIFF_BYTES)
     found = format or _format_of(member.name, head, encoding)
     plan = Plan(
         found,
