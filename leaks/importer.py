@@ -233,7 +233,7 @@ def _stage(job: ImportJob, chunk: ImportChunk) -> Tally:
     hash_cn = hashing.hasher(version, prefix="+86")
     verdicts = fastphones.known_verdicts()
     batch_size = settings.IMPORT_BATCH_SIZE
-    progress = PackedCounter(None)
+    progress = PackedCounter()
     found: dict = {}
     tally = Tally()
     blocks = tally.blocks

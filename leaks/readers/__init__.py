@@ -174,6 +174,8 @@ def iter_values(
     if plan.format == "xlsx":
         yield from _tables_values(xlsx_tables(path), plan.column_wanted, found)
         return
+    # One counter for every member: the unpacked limit is the archive's.
+    progress = progress or sources.PackedCounter()
     for member in sources.members(path):
         with sources.open_member(path, member, progress) as stream:
             yield from _member_values(member, stream, plan, found)
