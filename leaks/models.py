@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -77,6 +79,16 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def file_kept(self) -> bool:
+        """A failed upload whose file is still here, for a retry with other options."""
+        return (
+            self.status == self.Status.FAILED
+            and self.delete_file
+            and bool(self.file_path)
+            and Path(self.file_path).is_file()
+        )
 
     def invalid_reasons(self) -> list[tuple[str, int]]:
         """Why values were invalid, readable, with counts; never the values."""

@@ -87,7 +87,7 @@ def choose_column(header: list[str] | None, sample: list[list[str]]) -> PhoneCol
             return PhoneColumn(named[0], column_name(header, named[0]), "header")
     if not scores or max(scores) == 0 or max(scores) < len(sample) * MIN_SHARE:
         raise DumpError(
-            "No column looks like phone numbers (by header or content); name it with --column."
+            "No column looks like phone numbers (by header or content).", option="column"
         )
     best = scores.index(max(scores))
     # Not the header cell's text: a first row without digits may be a person's
@@ -101,7 +101,7 @@ def pick_column(header: list[str] | None, wanted: str) -> PhoneColumn:
         return PhoneColumn(index, column_name(header, index), "admin")
     keys = [header_key(cell) for cell in header or []]
     if header_key(wanted) not in keys:
-        raise DumpError(f"No column named {wanted!r} in the header.")
+        raise DumpError("No column named “%(name)s” in the header.", option="column", name=wanted)
     index = keys.index(header_key(wanted))
     return PhoneColumn(index, column_name(header, index), "admin")
 

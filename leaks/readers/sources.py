@@ -70,17 +70,21 @@ def members(path: Path) -> list[Member]:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
     except zipfile.BadZipFile as exc:
-        raise DumpError(f"The zip archive is damaged: {exc}.") from None
+        raise DumpError("The zip archive is damaged: %(reason)s.", reason=exc) from None
     found = []
     for info in infos:
         name = info.filename
         pure = PurePosixPath(name.replace("\\", "/"))
         if pure.is_absolute() or ".." in pure.parts or (len(name) > 1 and name[1] == ":"):
-            raise DumpError(f"The archive member {name!r} has an unsafe path; refused.")
+            raise DumpError(
+                "The archive member “%(member)s” has an unsafe path; refused.", member=name
+            )
         if info.is_dir() or name.startswith(_SKIPPED_MEMBERS) or name.endswith(".DS_Store"):
             continue
         if info.flag_bits & 0x1:
-            raise DumpError(f"The archive member {name!r} is encrypted; unpack it first.")
+            raise DumpError(
+                "The archive member “%(member)s” is encrypted; unpack it first.", member=name
+            )
         found.append(Member(name, "zip"))
     if not found:
         raise DumpError("The zip archive holds no files.")
@@ -144,12 +148,22 @@ class MeteredReader(io.RawIOBase):
         limit = settings.IMPORT_MAX_UNPACKED_BYTES
         ratio = settings.IMPORT_MAX_RATIO
         if unpacked > limit:
-            what = "The archive's files together unpack" if self.archive else f"{self.name} unpacks"
-            raise DumpError(f"{what} to more than {size_text(limit)}; refused as a bomb.")
+            if self.archive:
+                raise DumpError(
+                    "The archive's files together unpack to more than %(size)s; refused as a bomb.",
+                    size=size_text(limit),
+                )
+            raise DumpError(
+                "%(member)s unpacks to more than %(size)s; refused as a bomb.",
+                member=self.name,
+                size=size_text(limit),
+            )
         if unpacked > settings.IMPORT_RATIO_AFTER and unpacked > ratio * max(self.packed.bytes, 1):
             raise DumpError(
-                f"{self.name} expands more than {ratio} times its packed size; "
-                "refused as a zip bomb."
+                "%(member)s expands more than %(ratio)s times its packed size; "
+                "refused as a zip bomb.",
+                member=self.name,
+                ratio=ratio,
             )
         return size
 
@@ -181,7 +195,7 @@ def open_member(path: Path, member: Member, progress: PackedCounter | None = Non
             with _OPENERS[member.compression](io.BufferedReader(disk, 1 << 16)) as inner:
                 yield _metered(inner, member.name, packed, archive=False)
         except (OSError, EOFError, lzma.LZMAError, zipfile.BadZipFile, zlib.error) as exc:
-            raise DumpError(f"The compressed data is damaged: {exc}.") from None
+            raise DumpError("The compressed data is damaged: %(reason)s.", reason=exc) from None
 
 
 def _metered(inner: BinaryIO, name: str, packed: PackedCounter, *, archive: bool) -> BinaryIO:

@@ -24,7 +24,9 @@ def normal_encoding(name: str) -> str:
     try:
         return codecs.lookup(name).name
     except LookupError:
-        raise DumpError(f"Unknown text encoding {name!r}.") from None
+        raise DumpError(
+            "Unknown text encoding “%(encoding)s”.", option="encoding", encoding=name
+        ) from None
 
 
 def detect_encoding(head: bytes, *, complete: bool = False) -> str:
@@ -46,8 +48,8 @@ def detect_encoding(head: bytes, *, complete: bool = False) -> str:
         if decodes_as(head, encoding, complete=complete):
             return encoding
     raise DumpError(
-        "Cannot tell the file's text encoding (not UTF-8, UTF-16 or GBK/GB18030); "
-        "give it with --encoding."
+        "Cannot tell the file's text encoding (not UTF-8, UTF-16 or GBK/GB18030).",
+        option="encoding",
     )
 
 
@@ -174,30 +176,42 @@ def split_lines(blocks: Iterator[bytes], encoding: str, first_line: int = 0) -> 
             text = data[: cut + 1].decode(encoding)
         except UnicodeDecodeError as exc:
             raise DumpError(
-                f"The text is not valid {encoding} near line {number + 1}: {exc.reason}; "
-                "give the encoding with --encoding."
+                "The text is not valid %(encoding)s near line %(line)s: %(reason)s.",
+                option="encoding",
+                encoding=encoding,
+                line=number + 1,
+                reason=exc.reason,
             ) from None
         lines = text.split("\n")
         lines.pop()  # the empty piece after the last newline
         for line in lines:
             if len(line) > limit:
-                raise DumpError(_too_long(number + 1, limit))
+                raise _too_long(number + 1, limit)
             number += 1
             yield line
     if pending:
         try:
             yield pending.decode(encoding)
         except UnicodeDecodeError as exc:
-            raise DumpError(f"The text is not valid {encoding} at the end: {exc.reason}.") from None
+            raise DumpError(
+                "The text is not valid %(encoding)s at the end: %(reason)s.",
+                option="encoding",
+                encoding=encoding,
+                reason=exc.reason,
+            ) from None
 
 
 def _check_length(pending: bytes, number: int, limit: int) -> None:
     if len(pending) > limit:
-        raise DumpError(_too_long(number + 1, limit))
+        raise _too_long(number + 1, limit)
 
 
-def _too_long(number: int, limit: int) -> str:
-    return f"Line {number} is longer than {limit // 1024} KB; not a dump row."
+def _too_long(number: int, limit: int) -> DumpError:
+    return DumpError(
+        "Line %(line)s is longer than %(limit)s KB; not a dump row.",
+        line=number,
+        limit=limit // 1024,
+    )
 
 
 def decoded_lines(stream: BinaryIO, encoding: str) -> Iterator[str]:
@@ -210,13 +224,16 @@ def decoded_lines(stream: BinaryIO, encoding: str) -> Iterator[str]:
             line = handle.readline(limit + 1)
         except UnicodeDecodeError as exc:
             raise DumpError(
-                f"The text encoding breaks after line {number}: {exc.reason}."
+                "The text encoding breaks after line %(line)s: %(reason)s.",
+                option="encoding",
+                line=number,
+                reason=exc.reason,
             ) from None
         if not line:
             return
         number += 1
         if len(line) > limit and not line.endswith("\n"):
-            raise DumpError(_too_long(number, limit))
+            raise _too_long(number, limit)
         yield line.rstrip("\r\n")
 
 
@@ -226,5 +243,5 @@ def lines_of(
     if normal_encoding(encoding) in SPLITTABLE or encoding in SPLITTABLE:
         return split_lines(range_blocks(stream, start, end), encoding)
     if start or end is not None:
-        raise DumpError(f"A {encoding} file cannot be split into byte ranges.")
+        raise DumpError("A %(encoding)s file cannot be split into byte ranges.", encoding=encoding)
     return decoded_lines(stream, encoding)

@@ -28,7 +28,7 @@ def xlsx_tables(path: Path) -> Iterator[Table]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on damaged files
-        raise DumpError(f"The workbook cannot be opened: {exc}.") from None
+        raise DumpError("The workbook cannot be opened: %(reason)s.", reason=exc) from None
     try:
         for sheet in workbook.worksheets:
             rows = (
