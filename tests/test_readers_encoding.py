@@ -74,7 +74,7 @@ def test_a_chinese_utf16_csv_longer_than_the_sample_is_read(tmp_path, encoding):
     assert len([value for value in values if value]) == rows
 
 
-def write_cut_utf8_csv(path: Path, cut: int = 1) -> int:
+def write_cut_utf8_csv(path: Path, cut: int = 2) -> int:
     """For other tests (the browser upload): a UTF-8 CSV cut inside 张 at 64 KB."""
     data, rows = chinese_csv("utf-8", name="张三丰", cut=cut)
     path.write_bytes(data)

@@ -1,0 +1,49 @@
+"""Staff import pages in a real browser, with a real worker."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from leaks.models import ImportJob
+from tests.test_readers_encoding import write_cut_utf8_csv
+
+pytestmark = [pytest.mark.browser]
+
+
+def staff_login(page, live_server, **extra) -> User:
+    user = User.objects.create_user(
+        "boss", password="x" * 20, is_staff=True, is_superuser=True, **extra
+    )
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    return user
+
+
+@pytest.mark.worker
+def test_a_utf8_csv_cut_inside_a_character_at_64_kb_uploads_to_a_finished_import(
+    settings, tmp_path, live_server, celery_worker_process, page
+):
+    settings.UPLOAD_DIR = tmp_path / "uploads"
+    staff_login(page, live_server)
+    dump = tmp_path / "会员.csv"
+    rows = write_cut_utf8_csv(dump, cut=2)
+
+    page.goto(live_server.url + reverse("bc-import-new"))
+    page.fill("input[name=new_slug]", "members")
+    page.set_input_files("input[name=dump]", str(dump))
+    page.click(".staff-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/staff/imports/\d+/$"), timeout=60_000)
+    page.locator("#import-report").wait_for(timeout=120_000)
+
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.DONE, job.error
+    assert job.report["encoding"] == "utf-8"
+    assert page.locator("[data-field=rows]").inner_text() == str(rows)
+    assert job.valid == rows
+    assert list((tmp_path / "uploads").iterdir()) == []
