@@ -12,7 +12,7 @@ from django.utils import timezone
 from alerts import crypto, messages, tokens
 from alerts.models import AlertDelivery, AlertScan, Subscription
 from leaks.hashing import current_version, phone_hash
-from leaks.models import Exposure, ImportJob
+from leaks.models import Breach, Exposure, ImportJob
 from leaks.phones import Phone
 
 log = logging.getLogger(__name__)
@@ -120,11 +120,13 @@ def alerts_enqueue_for_job(job: ImportJob) -> None:
 def deliveries_create_for_job(*, job: ImportJob) -> int:
     """One pending alert per (confirmed subscription, breach) for the numbers this
     import added to its breach. Idempotent: the unique record makes a re-run a no-op."""
+    if not Breach.objects.public().filter(pk=job.breach_id).exists():
+        return 0  # matched when an admin publishes the breach (leaks.publishing)
     scan, created = AlertScan.objects.select_for_update().get_or_create(job=job)
     if not created:
         return 0
     breach = job.breach
-    if job.status != ImportJob.Status.DONE or breach.is_retired:
+    if job.status != ImportJob.Status.DONE:
         return 0
     # Probe the exposures' unique (phone_hash, key_version, breach) index once per
     # subscription. "+ 0" keeps the planner off the first_job index, which would
@@ -155,6 +157,8 @@ def jobs_without_alert_scan() -> QuerySet[ImportJob]:
     """Finished imports whose alerts were never matched (their task was lost)."""
     recent = timezone.now() - timedelta(days=7)
     scanned = AlertScan.objects.filter(job=OuterRef("pk"))
-    return ImportJob.objects.filter(status=ImportJob.Status.DONE, finished_at__gte=recent).exclude(
-        Exists(scanned)
-    )
+    return ImportJob.objects.filter(
+        status=ImportJob.Status.DONE,
+        finished_at__gte=recent,
+        breach__in=Breach.objects.public(),
+    ).exclude(Exists(scanned))

@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from leaks import data_classes
 from leaks.models import Breach, ImportJob
+from leaks.publishing import PublishRefused, breach_publish, breach_unpublish
 
 
 class BreachForm(forms.ModelForm):
@@ -62,12 +63,47 @@ class ImportJobInline(admin.TabularInline):
 @admin.register(Breach)
 class BreachAdmin(admin.ModelAdmin):
     form = BreachForm
-    list_display = ("title", "slug", "breach_date", "pwn_count", "is_verified", "is_sensitive")
+    list_display = (
+        "title",
+        "slug",
+        "breach_date",
+        "pwn_count",
+        "published_at",
+        "is_verified",
+        "is_sensitive",
+    )
     list_filter = ("is_verified", "is_sensitive", "is_fabricated", "is_retired", "is_spam_list")
+    actions = ["publish", "unpublish"]
     search_fields = ("title", "slug", "domain")
     prepopulated_fields = {"slug": ("title",)}
-    readonly_fields = ("pwn_count", "added_date", "modified_date", "import_link", "last_report")
+    readonly_fields = (
+        "published_at",
+        "pwn_count",
+        "added_date",
+        "modified_date",
+        "import_link",
+        "last_report",
+    )
     inlines = [ImportJobInline]
+
+    @admin.action(description=_("Publish the selected breaches"), permissions=["change"])
+    def publish(self, request, queryset) -> None:
+        for breach in queryset:
+            try:
+                breach_publish(breach=breach)
+            except PublishRefused as refused:
+                message = _("%(breach)s is not published: %(reason)s")
+                params = {"breach": breach.title, "reason": refused.args[0]}
+                self.message_user(request, message % params, messages.ERROR)
+            else:
+                message = _("%(breach)s is published.") % {"breach": breach.title}
+                self.message_user(request, message, messages.SUCCESS)
+
+    @admin.action(description=_("Unpublish the selected breaches"), permissions=["change"])
+    def unpublish(self, request, queryset) -> None:
+        for breach in queryset:
+            breach_unpublish(breach=breach)
+        self.message_user(request, _("Unpublished: hidden from the public."), messages.SUCCESS)
 
     @admin.display(description=_("import"))
     def import_link(self, breach: Breach) -> str:

@@ -10,7 +10,7 @@ from leaks.phones import Phone
 
 
 def breaches_for_phone(phone: Phone, *, include_sensitive: bool = False) -> QuerySet[Breach]:
-    """Breaches that contain the number, newest first; never retired ones."""
+    """Breaches that contain the number, newest first; only public ones."""
     return breaches_for_hashes(phone_hashes(phone.e164), include_sensitive=include_sensitive)
 
 
@@ -22,7 +22,7 @@ def breaches_for_hashes(
     for version, digest in hashes.items():
         match |= Q(phone_hash=digest, key_version=version)
     breach_ids = Exposure.objects.filter(match).values("breach_id")
-    breaches = Breach.objects.filter(pk__in=breach_ids, is_retired=False)
+    breaches = Breach.objects.public().filter(pk__in=breach_ids)
     if not include_sensitive:
         breaches = breaches.filter(is_sensitive=False)
     # Newest first and undated last, the same on SQLite and PostgreSQL.
@@ -30,7 +30,7 @@ def breaches_for_hashes(
 
 
 def totals() -> dict:
-    listed = Breach.objects.filter(is_retired=False)
+    listed = Breach.objects.public()
     return {
         "breaches": listed.count(),
         "numbers": listed.aggregate(n=Sum("pwn_count"))["n"] or 0,

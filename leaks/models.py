@@ -7,6 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from leaks.hashing import HASH_BYTES
 
 
+class BreachQuerySet(models.QuerySet):
+    def public(self) -> "BreachQuerySet":
+        """Breaches the public may see anywhere (pages, API, check results, alerts):
+        published by an admin after a finished import, holding numbers, not retired."""
+        return self.filter(is_retired=False, published_at__isnull=False, pwn_count__gt=0)
+
+
 class Breach(models.Model):
     """A leaked dataset, described with the fields Have I Been Pwned made familiar."""
 
@@ -28,6 +35,15 @@ class Breach(models.Model):
     )
     is_retired = models.BooleanField(_("retired"), default=False)
     is_spam_list = models.BooleanField(_("spam list"), default=False)
+    published_at = models.DateTimeField(
+        _("published"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Shown to the public only once an admin publishes it after an import."),
+    )
+
+    objects = BreachQuerySet.as_manager()
 
     class Meta:
         ordering = ["-breach_date", "title"]

@@ -122,10 +122,10 @@ def english_ok(slug: str) -> bool:
     return Client().get(f"/breaches/{slug}/", HTTP_ACCEPT_LANGUAGE="en").status_code == 200
 
 
-def test_a_breach_without_imports_has_no_figures(client, db):
-    Breach.objects.create(slug="empty", title="Empty")
-    html = english(client, "/breaches/empty/").content.decode()
-    assert "No import of this breach has finished yet." in html
+def test_a_breach_without_imports_is_not_public(client, db):
+    Breach.objects.create(slug="empty", title="Empty", published_at=timezone.now())
+    assert english(client, "/breaches/empty/").status_code == 404
+    assert "Empty" not in english(client, "/breaches/").content.decode()
 
 
 def test_retired_and_unknown_breaches_are_404(client, breaches):

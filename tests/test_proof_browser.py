@@ -2,6 +2,7 @@ import json
 import re
 
 import pytest
+from django.utils import timezone
 
 from leaks.hashing import phone_hash
 from leaks.models import Breach, Exposure
@@ -14,7 +15,9 @@ def test_a_person_proves_their_number_and_sees_the_sensitive_breach(page, live_s
         ("shop", "Card shop members", False),
         ("clinic", "Clinic patients", True),
     ):
-        breach = Breach.objects.create(slug=slug, title=title, is_sensitive=sensitive)
+        breach = Breach.objects.create(
+            slug=slug, title=title, is_sensitive=sensitive, pwn_count=1, published_at=timezone.now()
+        )
         Exposure.objects.create(
             breach=breach, phone_hash=phone_hash("+8613800138000"), key_version=1
         )
