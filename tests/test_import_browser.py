@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from leaks.models import ImportJob
 from tests.test_readers_encoding import write_cut_utf8_csv
@@ -47,3 +48,22 @@ def test_a_utf8_csv_cut_inside_a_character_at_64_kb_uploads_to_a_finished_import
     assert page.locator("[data-field=rows]").inner_text() == str(rows)
     assert job.valid == rows
     assert list((tmp_path / "uploads").iterdir()) == []
+
+
+def test_an_empty_or_unpublished_breach_is_not_listed(live_server, page):
+    from leaks.models import Breach
+    from tests.breach_factory import breach_with_numbers
+
+    breach_with_numbers("shown", ["13800138000"], title="Shown shop")
+    breach_with_numbers("hidden", ["13900139000"], title="Hidden shop", publish=False)
+    Breach.objects.create(slug="empty", title="Empty shop", published_at=timezone.now())
+
+    page.goto(live_server.url + reverse("bc-breaches"))
+    listed = page.locator("main").inner_text()
+    assert "Shown shop" in listed
+    assert "Hidden shop" not in listed and "Empty shop" not in listed
+    page.goto(live_server.url + reverse("bc-check"))
+    home = page.locator("main").inner_text()
+    assert "Shown shop" in home and "Empty shop" not in home and "Hidden shop" not in home
+    response = page.goto(live_server.url + reverse("bc-breach", args=["empty"]))
+    assert response.status == 404
