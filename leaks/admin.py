@@ -6,13 +6,17 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from leaks import data_classes
+from leaks.import_errors import error_for_web
 from leaks.models import Breach, ImportJob
 from leaks.publishing import PublishRefused, breach_publish, breach_unpublish
 
 
 class BreachForm(forms.ModelForm):
     data_classes = forms.MultipleChoiceField(
-        choices=data_classes.CHOICES, widget=forms.CheckboxSelectMultiple, required=False
+        label=_("data classes"),
+        choices=data_classes.CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
 
     class Meta:
@@ -36,20 +40,21 @@ class ImportJobInline(admin.TabularInline):
     model = ImportJob
     extra = 0
     can_delete = False
+    # Few columns, so the page fits a laptop screen; the report link has the rest.
     fields = readonly_fields = (
         "source_name",
         "status",
         "rows",
         "valid",
-        "invalid",
-        "duplicates",
-        "known",
         "new",
-        "error",
-        "created_at",
+        "error_text",
         "finished_at",
         "details",
     )
+
+    @admin.display(description=_("error"))
+    def error_text(self, job: ImportJob) -> str:
+        return error_for_web(job) or "-"
 
     @admin.display(description=_("report"))
     def details(self, job: ImportJob) -> str:

@@ -67,3 +67,27 @@ def test_an_empty_or_unpublished_breach_is_not_listed(live_server, page):
     assert "Shown shop" in home and "Empty shop" not in home and "Hidden shop" not in home
     response = page.goto(live_server.url + reverse("bc-breach", args=["empty"]))
     assert response.status == 404
+
+
+def test_the_admin_breach_page_fits_1280_pixels_in_chinese(live_server, page, tmp_path):
+    from leaks.importer import import_run
+    from leaks.models import Breach, ImportJob
+
+    staff_login(page, live_server)
+    breach = Breach.objects.create(slug="wide", title="宽表测试")
+    long_name = "会员数据_2024年3月_全量导出_含手机号地址身份证_第一部分_最终版本_v2.csv"
+    for content in ("手机号\n13800138000\n", "\x00\x01" * 50):
+        path = tmp_path / long_name
+        path.write_text(content)
+        import_run(
+            ImportJob.objects.create(breach=breach, file_path=str(path), source_name=long_name)
+        )
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server.url + reverse("admin:leaks_breach_change", args=[breach.pk]))
+    text = page.locator("#content").inner_text()
+    assert "号码类型" in text and "手机：1" in text
+    assert "“号码列”" in text  # the failed import's error, phrased for the web
+    for raw in ("mobile:", "：:", "。:", "Rows", "Status", "(header)", "--column"):
+        assert raw not in text, raw
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1280, width
