@@ -91,3 +91,31 @@ def test_the_admin_breach_page_fits_1280_pixels_in_chinese(live_server, page, tm
         assert raw not in text, raw
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 1280, width
+
+
+@pytest.mark.worker
+def test_a_failed_upload_is_retried_with_other_options_without_a_new_upload(
+    settings, tmp_path, live_server, celery_worker_process, page
+):
+    settings.UPLOAD_DIR = tmp_path / "uploads"
+    staff_login(page, live_server)
+    dump = tmp_path / "members.csv"
+    dump.write_bytes("张三,13800138000\n李四,13900139000\n".encode("gbk"))
+
+    page.goto(live_server.url + reverse("bc-import-new"))
+    page.fill("input[name=new_slug]", "gbk-shop")
+    page.fill("input[name=encoding]", "utf-8")
+    page.set_input_files("input[name=dump]", str(dump))
+    page.click(".staff-form button[type=submit]")
+    page.locator("#retry-form").wait_for(timeout=120_000)
+    error = page.locator("#import-error").inner_text()
+    assert "“文字编码”" in error and "--encoding" not in error
+    assert len(list((tmp_path / "uploads").iterdir())) == 1
+
+    page.fill("#retry-form input[name=encoding]", "gbk")
+    page.click("#retry-form button[type=submit]")
+    page.locator("#import-report").wait_for(timeout=120_000)
+    retry = ImportJob.objects.latest("pk")
+    assert retry.status == ImportJob.Status.DONE and (retry.rows, retry.new) == (2, 2)
+    assert ImportJob.objects.count() == 2
+    assert list((tmp_path / "uploads").iterdir()) == []
