@@ -49,6 +49,11 @@ class ImportOptionsForm(forms.Form):
         ),
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        # Labels sit above their fields: no colon (and no "：:" in Chinese).
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     def clean_encoding(self) -> str:
         name = self.cleaned_data["encoding"].strip()
         if name:

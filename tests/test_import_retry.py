@@ -154,3 +154,12 @@ def test_a_reader_error_is_translated_and_names_the_form_field(
     assert chinese in text and "--" not in text
     # The command keeps its flag wording.
     assert failed.error.endswith(".") and ("--" in failed.error) == ("field" in english)
+
+
+def test_the_upload_form_has_help_for_every_option_and_no_doubled_colon(client, staff):
+    with translation.override("zh-hans"):
+        html = client.get(reverse("bc-import-new"), HTTP_ACCEPT_LANGUAGE="zh-hans").content
+    page = html.decode()
+    for name in ("format", "column", "encoding", "region"):
+        assert f'id="id_{name}_helptext"' in page, name
+    assert "：名称:" not in page and "：:" not in page and "号码列</label>" in page
