@@ -94,7 +94,9 @@ def test_a_subscriber_gets_the_alert_of_an_import_run_by_the_worker(
     worker = workers()
     dump = tmp_path / "members.csv"
     dump.write_text("姓名,手机号\n张三,13800138000\n李四,13900139000\n")
-    call_command("import_breach", str(dump), "--breach", "worker-shop", "--timeout", "60")
+    call_command(
+        "import_breach", str(dump), "--breach", "worker-shop", "--timeout", "60", "--publish"
+    )
     assert "done" in capsys.readouterr().out
 
     wait_for(lambda: len(smtp_server.messages) == 2 and len(sms_stub.requests) == 2, what="alerts")

@@ -127,3 +127,14 @@ def test_the_migration_publishes_breaches_that_have_a_finished_import(transactio
         Breach.objects.filter(published_at__isnull=False).values_list("slug", flat=True)
     )
     assert published == {"done"}
+
+
+def test_the_import_command_can_publish_after_a_successful_import(tmp_path, capsys):
+    from django.core.management import call_command
+
+    dump = tmp_path / "members.csv"
+    dump.write_text("手机号\n13800138000\n")
+    call_command("import_breach", str(dump), "--breach", "cli-shop", "--inline")
+    assert Breach.objects.get(slug="cli-shop").published_at is None
+    call_command("import_breach", str(dump), "--breach", "cli-shop", "--inline", "--publish")
+    assert Breach.objects.get(slug="cli-shop").published_at is not None
