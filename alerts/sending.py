@@ -27,6 +27,7 @@ from alerts import messages, tokens
 from alerts.models import AlertDelivery, Subscription
 from alerts.services import subscription_contact
 from disclosure.counters import rate_parts
+from leaks.models import Breach
 from leaks.sms import SmsError, scrub_numbers, send_sms
 
 log = logging.getLogger(__name__)
@@ -45,9 +46,11 @@ class SendReport:
 def deliveries_due() -> "Q":
     now = timezone.now()
     stale = now - timedelta(seconds=settings.ALERTS_SENDING_LEASE_SECONDS)
-    return Q(status=AlertDelivery.Status.PENDING, next_attempt_at__lte=now) | Q(
+    due = Q(status=AlertDelivery.Status.PENDING, next_attempt_at__lte=now) | Q(
         status=AlertDelivery.Status.SENDING, claimed_at__lt=stale
     )
+    # An alert waits while its breach is unpublished (or retired) again.
+    return due & Q(breach__in=Breach.objects.public())
 
 
 def delivery_claim_next(*, skip_channels: set[str]) -> AlertDelivery | None:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from alerts import crypto, messages, tokens
 from alerts.models import AlertDelivery, AlertScan, Subscription
 from leaks.hashing import KEY_BYTES, current_version, phone_hash, stored_key
-from leaks.models import ImportJob, NewExposure
+from leaks.models import Breach, ImportJob, NewExposure
 from leaks.phones import Phone
 
 log = logging.getLogger(__name__)
@@ -129,6 +129,8 @@ def alerts_enqueue_for_job(job: ImportJob) -> None:
 def deliveries_create_for_job(*, job: ImportJob) -> int:
     """One pending alert per (confirmed subscription, breach) for the numbers this
     import added to its breach. Idempotent: the unique record makes a re-run a no-op."""
+    if not Breach.objects.public().filter(pk=job.breach_id).exists():
+        return 0  # matched when an admin publishes the breach (leaks.publishing)
     scan, created = AlertScan.objects.select_for_update().get_or_create(job=job)
     if not created:
         return 0
@@ -192,6 +194,8 @@ def jobs_without_alert_scan() -> QuerySet[ImportJob]:
     """Finished imports whose alerts were never matched (their task was lost)."""
     recent = timezone.now() - timedelta(days=7)
     scanned = AlertScan.objects.filter(job=OuterRef("pk"))
-    return ImportJob.objects.filter(status=ImportJob.Status.DONE, finished_at__gte=recent).exclude(
-        Exists(scanned)
-    )
+    return ImportJob.objects.filter(
+        status=ImportJob.Status.DONE,
+        finished_at__gte=recent,
+        breach__in=Breach.objects.public(),
+    ).exclude(Exists(scanned))

@@ -389,6 +389,8 @@ IMPORT_CHUNK_BYTES = envint("IMPORT_CHUNK_BYTES", str(8 * 2**20))
 # A worker that has not reported progress on a chunk for this long is presumed
 # dead; `manage.py import_resume` hands its chunk to another worker.
 IMPORT_STALL_SECONDS = envint("IMPORT_STALL_SECONDS", "300")
+# A failed upload's file is kept this long for a retry with other options.
+IMPORT_FAILED_FILE_HOURS = envint("IMPORT_FAILED_FILE_HOURS", "72")
 UPLOAD_DIR = Path(os.getenv("UPLOAD_DIR", DATA_DIR / "uploads"))
 FILE_UPLOAD_TEMP_DIR = os.getenv("FILE_UPLOAD_TEMP_DIR") or None
 # Uploads always stream to a temporary file, never into memory.

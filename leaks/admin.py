@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
@@ -7,12 +7,17 @@ from django.utils.translation import gettext_lazy as _
 
 from leaks import data_classes
 from leaks.catalogue import breach_quality
+from leaks.import_errors import error_for_web
 from leaks.models import Breach, ImportJob
+from leaks.publishing import PublishRefused, breach_publish, breach_unpublish
 
 
 class BreachForm(forms.ModelForm):
     data_classes = forms.MultipleChoiceField(
-        choices=data_classes.CHOICES, widget=forms.CheckboxSelectMultiple, required=False
+        label=_("data classes"),
+        choices=data_classes.CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
 
     class Meta:
@@ -36,20 +41,21 @@ class ImportJobInline(admin.TabularInline):
     model = ImportJob
     extra = 0
     can_delete = False
+    # Few columns, so the page fits a laptop screen; the report link has the rest.
     fields = readonly_fields = (
         "source_name",
         "status",
         "rows",
         "valid",
-        "invalid",
-        "duplicates",
-        "known",
         "new",
-        "error",
-        "created_at",
+        "error_text",
         "finished_at",
         "details",
     )
+
+    @admin.display(description=_("error"))
+    def error_text(self, job: ImportJob) -> str:
+        return error_for_web(job) or "-"
 
     @admin.display(description=_("report"))
     def details(self, job: ImportJob) -> str:
@@ -63,11 +69,21 @@ class ImportJobInline(admin.TabularInline):
 @admin.register(Breach)
 class BreachAdmin(admin.ModelAdmin):
     form = BreachForm
-    list_display = ("title", "slug", "breach_date", "pwn_count", "is_verified", "is_sensitive")
+    list_display = (
+        "title",
+        "slug",
+        "breach_date",
+        "pwn_count",
+        "published_at",
+        "is_verified",
+        "is_sensitive",
+    )
     list_filter = ("is_verified", "is_sensitive", "is_fabricated", "is_retired", "is_spam_list")
+    actions = ["publish", "unpublish"]
     search_fields = ("title", "slug", "domain")
     prepopulated_fields = {"slug": ("title",)}
     readonly_fields = (
+        "published_at",
         "pwn_count",
         "added_date",
         "modified_date",
@@ -76,6 +92,25 @@ class BreachAdmin(admin.ModelAdmin):
         "quality_figures",
     )
     inlines = [ImportJobInline]
+
+    @admin.action(description=_("Publish the selected breaches"), permissions=["change"])
+    def publish(self, request, queryset) -> None:
+        for breach in queryset:
+            try:
+                breach_publish(breach=breach)
+            except PublishRefused as refused:
+                message = _("%(breach)s is not published: %(reason)s")
+                params = {"breach": breach.title, "reason": refused.args[0]}
+                self.message_user(request, message % params, messages.ERROR)
+            else:
+                message = _("%(breach)s is published.") % {"breach": breach.title}
+                self.message_user(request, message, messages.SUCCESS)
+
+    @admin.action(description=_("Unpublish the selected breaches"), permissions=["change"])
+    def unpublish(self, request, queryset) -> None:
+        for breach in queryset:
+            breach_unpublish(breach=breach)
+        self.message_user(request, _("Unpublished: hidden from the public."), messages.SUCCESS)
 
     @admin.display(description=_("import"))
     def import_link(self, breach: Breach) -> str:

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LeaksConfig(AppConfig):
     name = "leaks"
-    verbose_name = "Breaches"
+    verbose_name = _("Breaches")
 
     def ready(self) -> None:
         from leaks import checks  # noqa: F401 - registers the deploy checks

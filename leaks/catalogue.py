@@ -41,8 +41,8 @@ KIND_LABELS = {
 def breaches_listed(
     *, sort: str = DEFAULT_SORT, domain: str = "", include_unverified: bool = True
 ) -> QuerySet[Breach]:
-    """Every breach the catalogue shows: all but retired ones (sensitive ones too, by name)."""
-    breaches = Breach.objects.filter(is_retired=False)
+    """Every breach the catalogue shows: the public ones (sensitive ones too, by name)."""
+    breaches = Breach.objects.public()
     if domain:
         breaches = breaches.filter(domain__iexact=domain.strip())
     if not include_unverified:
@@ -51,11 +51,11 @@ def breaches_listed(
 
 
 def breach_listed(slug: str) -> Breach | None:
-    return Breach.objects.filter(slug=slug, is_retired=False).first()
+    return Breach.objects.public().filter(slug=slug).first()
 
 
 def breach_latest() -> Breach | None:
-    return Breach.objects.filter(is_retired=False).order_by("-added_date", "-pk").first()
+    return Breach.objects.public().order_by("-added_date", "-pk").first()
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class CatalogueVersion:
 def catalogue_version() -> CatalogueVersion:
     # An import updates pwn_count with update_fields, which leaves
     # modified_date alone, so finished imports count as changes too.
-    breaches = Breach.objects.aggregate(
+    breaches = Breach.objects.public().aggregate(
         n=Count("pk"), changed=Max("modified_date"), size=Sum("pwn_count")
     )
     imported = ImportJob.objects.filter(status=ImportJob.Status.DONE).aggregate(

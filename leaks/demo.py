@@ -9,6 +9,7 @@ from django.conf import settings
 
 from leaks.importer import import_run
 from leaks.models import Breach, Exposure, ImportJob, LegacyExposure
+from leaks.publishing import breach_publish
 
 DEMO_SLUG = "demo-card-shop"
 DEMO_NUMBER = "13800138000"
@@ -62,4 +63,6 @@ def load_demo() -> Breach:
         )
         import_run(job)
         breach.refresh_from_db()
+    if breach.published_at is None and breach.pwn_count:
+        breach_publish(breach=breach)
     return breach

@@ -1,5 +1,6 @@
-"""Delete what has outlived its purpose: expired sessions, ownership codes, and the
-new-key notes of imports whose alert scan never ran."""
+"""Delete what has outlived its purpose: expired sessions, ownership codes, the
+new-key notes of imports whose alert scan never ran, and the kept files of
+failed uploads."""
 
 from datetime import timedelta
 from importlib import import_module
@@ -15,9 +16,11 @@ NEW_KEYS_KEPT = timedelta(days=8)
 
 def expired_data_clear() -> dict[str, int]:
     """Sessions hold proven numbers' keyed hashes; drop them as soon as they expire."""
+    from leaks.importer import failed_files_clear
+
     codes, _ = OwnershipCode.objects.filter(expires_at__lt=timezone.now()).delete()
     engine = import_module(settings.SESSION_ENGINE)
     engine.SessionStore.clear_expired()
     stale = timezone.now() - NEW_KEYS_KEPT
     notes, _ = NewExposure.objects.filter(job__finished_at__lt=stale).delete()
-    return {"codes": codes, "new_key_notes": notes}
+    return {"codes": codes, "new_key_notes": notes, "failed_files": failed_files_clear()}

@@ -11,10 +11,13 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from leaks.import_forms import UploadForm
-from leaks.importer import import_create
+from leaks.import_errors import error_for_web
+from leaks.import_forms import ENCODINGS, ImportOptionsForm, UploadForm
+from leaks.importer import import_create, import_discard_file, import_retry
 from leaks.models import Breach, ImportJob
+from leaks.readers import DumpError
 
 
 @staff_member_required
@@ -40,7 +43,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
                 user=request.user,
             )
         return redirect("bc-import-detail", job_id=job.pk)
-    return render(request, "leaks/import_new.html", {"form": form})
+    return render(request, "leaks/import_new.html", {"form": form, "encodings": ENCODINGS})
 
 
 def _require(request: HttpRequest, permission: str) -> None:
@@ -67,7 +70,48 @@ def _keep_upload(upload) -> Path:
 def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     _require(request, "leaks.view_importjob")
     job = get_object_or_404(ImportJob.objects.select_related("breach"), pk=job_id)
-    return render(request, "leaks/import_detail.html", {"job": job, "progress": progress(job)})
+    retry_form = ImportOptionsForm(initial=job.options) if job.file_kept else None
+    return _detail(request, job, retry_form)
+
+
+def _detail(request: HttpRequest, job: ImportJob, retry_form, status: int = 200) -> HttpResponse:
+    context = {
+        "job": job,
+        "progress": progress(job),
+        "retry_form": retry_form,
+        "encodings": ENCODINGS,
+        "can_retry": request.user.has_perm("leaks.add_importjob"),
+        "failed_hours": settings.IMPORT_FAILED_FILE_HOURS,
+    }
+    return render(request, "leaks/import_detail.html", context, status=status)
+
+
+@staff_member_required
+def import_retry_view(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Import a failed job's kept file again with the options from the form."""
+    _require(request, "leaks.add_importjob")
+    job = get_object_or_404(ImportJob.objects.select_related("breach"), pk=job_id)
+    if request.method != "POST":
+        return redirect("bc-import-detail", job_id=job.pk)
+    form = ImportOptionsForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, job, form, status=400)
+    try:
+        retry = import_retry(job=job, options=form.options(), user=request.user)
+    except DumpError:
+        form.add_error(None, _("The file of this import is gone; upload it again."))
+        return _detail(request, job, form, status=409)
+    return redirect("bc-import-detail", job_id=retry.pk)
+
+
+@staff_member_required
+def import_discard_view(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Delete a failed job's kept file now instead of after IMPORT_FAILED_FILE_HOURS."""
+    _require(request, "leaks.add_importjob")
+    job = get_object_or_404(ImportJob, pk=job_id)
+    if request.method == "POST":
+        import_discard_file(job)
+    return redirect("bc-import-detail", job_id=job.pk)
 
 
 @staff_member_required
@@ -102,5 +146,5 @@ def progress(job: ImportJob) -> dict:
         "percent": round(100 * done_bytes / job.size, 1) if job.size else 0,
         "rows_per_second": round(rate),
         "seconds_left": round(left) if left is not None else None,
-        "error": job.error,
+        "error": error_for_web(job),
     }

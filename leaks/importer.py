@@ -34,8 +34,19 @@ from leaks.staging import stage_hashes
 
 log = logging.getLogger(__name__)
 CRASHED = "The import crashed; see the worker log for the error."
+NO_ROWS = "The file has no rows."
+FILE_GONE = "The dump file is gone; upload it again."
 
-__all__ = ["Tally", "import_create", "import_run", "import_plan", "import_chunk_run"]
+__all__ = [
+    "Tally",
+    "failed_files_clear",
+    "import_chunk_run",
+    "import_create",
+    "import_discard_file",
+    "import_plan",
+    "import_retry",
+    "import_run",
+]
 
 
 class Abandoned(Exception):
@@ -88,7 +99,7 @@ def import_plan(job: ImportJob, *, worker: str = "") -> list[int]:
         try:
             _make_chunks(job)
         except DumpError as exc:
-            import_fail(job, str(exc))
+            import_fail(job, exc)
             return []
         except Exception:
             log.exception("import job %s crashed while planning", job.pk)
@@ -113,7 +124,7 @@ def _claim_planning(job: ImportJob) -> bool:
 def _make_chunks(job: ImportJob) -> None:
     path = Path(job.file_path)
     if not path.is_file():
-        raise DumpError("The dump file is gone; upload it again.")
+        raise DumpError(FILE_GONE)
     options = job.options
     plan = inspect(
         path,
@@ -182,7 +193,7 @@ def import_chunk_run(chunk: ImportChunk, *, worker: str, finish: bool = True) ->
     except Abandoned:
         return
     except DumpError as exc:
-        import_fail(job, str(exc))
+        import_fail(job, exc)
         return
     except Exception:
         if ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED).exists():
@@ -224,7 +235,7 @@ def _heartbeat(chunk: ImportChunk) -> Iterator[None]:
 def _stage(job: ImportJob, chunk: ImportChunk) -> Tally:
     path = Path(job.file_path)
     if not path.is_file():
-        raise DumpError("The dump file is gone; upload it again.")
+        raise DumpError(FILE_GONE)
     plan = Plan.from_dict(job.plan)
     region = job.options.get("region") or settings.PHONE_DEFAULT_REGION
     fast = region == "CN"
@@ -233,7 +244,7 @@ def _stage(job: ImportJob, chunk: ImportChunk) -> Tally:
     hash_cn = hashing.hasher(version, prefix="+86")
     verdicts = fastphones.known_verdicts()
     batch_size = settings.IMPORT_BATCH_SIZE
-    progress = PackedCounter(None)
+    progress = PackedCounter()
     found: dict = {}
     tally = Tally()
     blocks = tally.blocks
@@ -341,7 +352,7 @@ def import_finish(job: ImportJob) -> None:
         if _staging_lost(locked, tally):
             return
         if tally.rows == 0:
-            transaction.on_commit(lambda: import_fail(locked, "The file has no rows."))
+            transaction.on_commit(lambda: import_fail(locked, NO_ROWS))
             return
         _merge(locked, tally, len(chunks))
     _delete_file(locked)
@@ -419,8 +430,13 @@ def _first_column(found: dict, plan: dict) -> dict:
     return column or {"index": 0, "name": "", "by": "list"}
 
 
-def import_fail(job: ImportJob, reason: str) -> None:
-    """End a job as failed: nothing of it reaches the breach, and its file is deleted."""
+def import_fail(job: ImportJob, reason: DumpError | str) -> None:
+    """End a job as failed: nothing of it reaches the breach.
+
+    An uploaded file is kept, so the admin can try again with other options,
+    until the admin discards it or housekeeping deletes it
+    (IMPORT_FAILED_FILE_HOURS after the failure)."""
+    error = reason if isinstance(reason, DumpError) else DumpError(reason)
     with transaction.atomic():
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)
         if locked.status == ImportJob.Status.DONE:
@@ -430,10 +446,10 @@ def import_fail(job: ImportJob, reason: str) -> None:
             status=ImportJob.Status.FAILED,
             plan=_forget_header(locked.plan),
             finished_at=timezone.now(),
-            error=reason,
+            error=str(error),
+            report={"error": error.as_dict()},
         )
-    _delete_file(locked)
-    log.info("import job %s failed: %s", job.pk, reason)
+    log.info("import job %s failed: %s", job.pk, error)
 
 
 def _forget_header(plan: dict) -> dict:
@@ -443,8 +459,50 @@ def _forget_header(plan: dict) -> dict:
 
 
 def _delete_file(job: ImportJob) -> None:
-    if job.delete_file:
+    if job.delete_file and job.file_path:
         Path(job.file_path).unlink(missing_ok=True)
+
+
+def import_retry(*, job: ImportJob, options: dict, user=None) -> ImportJob:
+    """A new import of a failed job's kept file, with other options; no new upload.
+
+    The file passes to the new job (which deletes it when it succeeds)."""
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if not locked.file_kept:
+            raise DumpError(FILE_GONE)
+        ImportJob.objects.filter(pk=locked.pk).update(file_path="")
+        return import_create(
+            breach=locked.breach,
+            path=Path(locked.file_path),
+            source_name=locked.source_name,
+            delete_file=True,
+            options=options,
+            user=user,
+        )
+
+
+def import_discard_file(job: ImportJob) -> None:
+    """Delete a failed job's kept file now, at the admin's word."""
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.status != ImportJob.Status.FAILED:
+            return
+        _delete_file(locked)
+        ImportJob.objects.filter(pk=locked.pk).update(file_path="")
+
+
+def failed_files_clear() -> int:
+    """Delete the files of uploads that failed more than IMPORT_FAILED_FILE_HOURS ago."""
+    cutoff = timezone.now() - timedelta(hours=settings.IMPORT_FAILED_FILE_HOURS)
+    old = ImportJob.objects.filter(
+        status=ImportJob.Status.FAILED, delete_file=True, finished_at__lt=cutoff
+    ).exclude(file_path="")
+    count = 0
+    for job in old:
+        _delete_file(job)
+        count += ImportJob.objects.filter(pk=job.pk, file_path=job.file_path).update(file_path="")
+    return count
 
 
 def import_resume(*, worker: str | None = None) -> list[int]:

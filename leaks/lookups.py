@@ -10,7 +10,7 @@ from leaks.phones import Phone
 
 
 def breaches_for_phone(phone: Phone, *, include_sensitive: bool = False) -> QuerySet[Breach]:
-    """Breaches that contain the number, newest first; never retired ones."""
+    """Breaches that contain the number, newest first; only public ones."""
     return breaches_for_hashes(phone_hashes(phone.e164), include_sensitive=include_sensitive)
 
 
@@ -28,7 +28,7 @@ def breaches_for_hashes(
     found = Q(pk__in=Exposure.objects.filter(match).values("breach_id"))
     if any(version < 0 for version in hashes):
         found |= Q(pk__in=LegacyExposure.objects.filter(legacy).values("breach_id"))
-    breaches = Breach.objects.filter(found, is_retired=False)
+    breaches = Breach.objects.public().filter(found)
     if not include_sensitive:
         breaches = breaches.filter(is_sensitive=False)
     # Newest first and undated last, the same on SQLite and PostgreSQL.
@@ -50,7 +50,7 @@ def bucket_entries(bucket: int, version: int) -> list[tuple[bytes, int]]:
 
 
 def totals() -> dict:
-    listed = Breach.objects.filter(is_retired=False)
+    listed = Breach.objects.public()
     return {
         "breaches": listed.count(),
         "numbers": listed.aggregate(n=Sum("pwn_count"))["n"] or 0,

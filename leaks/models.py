@@ -1,8 +1,17 @@
+from pathlib import Path
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from leaks.hashing import HASH_BYTES
+
+
+class BreachQuerySet(models.QuerySet):
+    def public(self) -> "BreachQuerySet":
+        """Breaches the public may see anywhere (pages, API, check results, alerts):
+        published by an admin after a finished import, holding numbers, not retired."""
+        return self.filter(is_retired=False, published_at__isnull=False, pwn_count__gt=0)
 
 
 class Breach(models.Model):
@@ -26,6 +35,15 @@ class Breach(models.Model):
     )
     is_retired = models.BooleanField(_("retired"), default=False)
     is_spam_list = models.BooleanField(_("spam list"), default=False)
+    published_at = models.DateTimeField(
+        _("published"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Shown to the public only once an admin publishes it after an import."),
+    )
+
+    objects = BreachQuerySet.as_manager()
 
     class Meta:
         ordering = ["-breach_date", "title"]
@@ -45,45 +63,81 @@ class ImportJob(models.Model):
         DONE = "done", _("done")
         FAILED = "failed", _("failed")
 
-    breach = models.ForeignKey(Breach, on_delete=models.CASCADE, related_name="imports")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    breach = models.ForeignKey(
+        Breach, verbose_name=_("breach"), on_delete=models.CASCADE, related_name="imports"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
     source_name = models.CharField(_("file"), max_length=255)
     file_path = models.CharField(max_length=1000)
     delete_file = models.BooleanField(default=False)
     options = models.JSONField(default=dict, blank=True)
     plan = models.JSONField(default=dict, blank=True)
     size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
-    rows = models.PositiveBigIntegerField(default=0)
-    valid = models.PositiveBigIntegerField(default=0)
-    invalid = models.PositiveBigIntegerField(default=0)
-    duplicates = models.PositiveBigIntegerField(default=0)
-    known = models.PositiveBigIntegerField(default=0)
-    new = models.PositiveBigIntegerField(default=0)
-    report = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
+    rows = models.PositiveBigIntegerField(_("rows read"), default=0)
+    valid = models.PositiveBigIntegerField(_("valid"), default=0)
+    invalid = models.PositiveBigIntegerField(_("invalid"), default=0)
+    duplicates = models.PositiveBigIntegerField(_("duplicates in the file"), default=0)
+    known = models.PositiveBigIntegerField(_("already known"), default=0)
+    new = models.PositiveBigIntegerField(_("new"), default=0)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
 
     def __str__(self) -> str:
-        return f"{self.breach.slug}: {self.source_name} ({self.status})"
+        return f"{self.source_name} ({self.get_status_display()})"
 
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def file_kept(self) -> bool:
+        """A failed upload whose file is still here, for a retry with other options."""
+        return (
+            self.status == self.Status.FAILED
+            and self.delete_file
+            and bool(self.file_path)
+            and Path(self.file_path).is_file()
+        )
 
     def invalid_reasons(self) -> list[tuple[str, int]]:
         """Why values were invalid, readable, with counts; never the values."""
         from leaks.phones import REASONS
 
         reasons = (self.report or {}).get("invalid_reasons", {})
-        return [(str(REASONS.get(code, code)), count) for code, count in reasons.items()]
+        # Reasons are sentences; the report puts a colon after them.
+        return [
+            (str(REASONS.get(code, code)).rstrip("。."), count) for code, count in reasons.items()
+        ]
+
+    def kinds_labelled(self) -> list[tuple[str, int]]:
+        """Kinds of number in the admin's language, with counts."""
+        from leaks.catalogue import KIND_LABELS
+
+        kinds = (self.report or {}).get("kinds", {})
+        return [(str(KIND_LABELS.get(kind, kind)), count) for kind, count in kinds.items()]
+
+    def column_found_by(self) -> str:
+        found = {
+            "header": _("by its header"),
+            "content": _("by its content"),
+            "admin": _("as given"),
+            "list": _("one value a line"),
+        }
+        by = ((self.report or {}).get("column") or {}).get("by", "")
+        return str(found.get(by, by))
 
     def summary(self) -> dict:
         return {

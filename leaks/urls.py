@@ -12,6 +12,16 @@ urlpatterns = [
     path("staff/imports/new/", import_views.import_new, name="bc-import-new"),
     path("staff/imports/<int:job_id>/", import_views.import_detail, name="bc-import-detail"),
     path(
+        "staff/imports/<int:job_id>/retry/",
+        import_views.import_retry_view,
+        name="bc-import-retry",
+    ),
+    path(
+        "staff/imports/<int:job_id>/discard/",
+        import_views.import_discard_view,
+        name="bc-import-discard",
+    ),
+    path(
         "staff/imports/<int:job_id>/progress/",
         import_views.import_progress,
         name="bc-import-progress",

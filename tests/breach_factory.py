@@ -6,10 +6,12 @@ from pathlib import Path
 
 from leaks.importer import import_run
 from leaks.models import Breach, ImportJob
+from leaks.publishing import breach_publish
 
 
-def breach_with_numbers(slug: str, numbers: list[str], **fields) -> Breach:
-    """Create a breach and import a CSV of the given numbers into it, in-process."""
+def breach_with_numbers(slug: str, numbers: list[str], *, publish: bool = True, **fields) -> Breach:
+    """Create a breach and import a CSV of the given numbers into it, in-process;
+    then publish it, as an admin would (a breach without numbers cannot be)."""
     fields.setdefault("title", slug.replace("-", " ").title())
     breach = Breach.objects.create(slug=slug, **fields)
     if numbers:
@@ -22,4 +24,6 @@ def breach_with_numbers(slug: str, numbers: list[str], **fields) -> Breach:
         import_run(job)
         shutil.rmtree(folder, ignore_errors=True)
         breach.refresh_from_db()
+        if publish and breach.pwn_count:
+            breach_publish(breach=breach)
     return breach

@@ -1,12 +1,17 @@
 """Small builders shared by the view and privacy tests."""
 
+from django.utils import timezone
+
 from leaks.hashing import current_version, phone_key
 from leaks.models import Breach, Exposure
 from leaks.phones import normalize
 
 
 def breach_with(slug: str, numbers: list[str], **fields) -> Breach:
-    """A breach holding the given numbers, stored as the importer stores them."""
+    """A breach holding the given numbers, stored as the importer stores them.
+
+    Published unless `published_at=None` is given: a test breach is a public one."""
+    fields.setdefault("published_at", timezone.now())
     breach = Breach.objects.create(slug=slug, title=fields.pop("title", slug), **fields)
     Exposure.objects.bulk_create(
         Exposure(

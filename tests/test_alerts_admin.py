@@ -20,7 +20,9 @@ def admin_client(client, django_user_model):
 @pytest.fixture
 def failed():
     subscription = subscribe("13800138000", email="ming@example.com")
-    breach = Breach.objects.create(slug="shop", title="Card shop")
+    breach = Breach.objects.create(
+        slug="shop", title="Card shop", pwn_count=1, published_at=timezone.now()
+    )
     return AlertDelivery.objects.create(
         subscription=subscription,
         breach=breach,

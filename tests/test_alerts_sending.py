@@ -26,6 +26,7 @@ def shop():
     return Breach.objects.create(
         slug="shop",
         title="Card shop members",
+        published_at=timezone.now(),
         breach_date=datetime.date(2024, 3, 1),
         data_classes=["phone", "address"],
     )
@@ -34,7 +35,11 @@ def shop():
 @pytest.fixture
 def clinic():
     return Breach.objects.create(
-        slug="clinic", title="Clinic patients", is_sensitive=True, data_classes=["phone", "health"]
+        slug="clinic",
+        title="Clinic patients",
+        is_sensitive=True,
+        data_classes=["phone", "health"],
+        published_at=timezone.now(),
     )
 
 

@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from alerts.models import AlertDelivery, Subscription
 from leaks.importer import import_create
@@ -92,7 +93,9 @@ def test_a_subscriber_gets_the_alert_of_an_import_run_by_the_worker(
     worker = workers()
     dump = tmp_path / "members.csv"
     dump.write_text("姓名,手机号\n张三,13800138000\n李四,13900139000\n")
-    call_command("import_breach", str(dump), "--breach", "worker-shop", "--timeout", "60")
+    call_command(
+        "import_breach", str(dump), "--breach", "worker-shop", "--timeout", "60", "--publish"
+    )
     assert "done" in capsys.readouterr().out
 
     # The proof's code was the first text; the alert is the second.
@@ -117,7 +120,7 @@ def test_a_subscriber_gets_the_alert_of_an_import_run_by_the_worker(
 def test_a_temporary_smtp_failure_is_retried_by_the_worker_and_sent_once(
     worker_env, workers, smtp_server, tmp_path
 ):
-    breach = Breach.objects.create(slug="shop", title="Shop")
+    breach = Breach.objects.create(slug="shop", title="Shop", published_at=timezone.now())
     for name in ("a", "b"):
         subscribe(NUMBER, email=f"{name}@example.com")
     smtp_server.fail_reply, smtp_server.fail_count = "451 4.3.0 Try again later", 1
@@ -135,7 +138,7 @@ def test_a_temporary_smtp_failure_is_retried_by_the_worker_and_sent_once(
 def test_a_worker_killed_mid_send_neither_repeats_nor_skips_an_alert(
     worker_env, workers, smtp_server, tmp_path
 ):
-    breach = Breach.objects.create(slug="shop", title="Shop")
+    breach = Breach.objects.create(slug="shop", title="Shop", published_at=timezone.now())
     emails = [f"{name}@example.com" for name in ("a", "b", "c", "d")]
     for email in emails:
         subscribe(NUMBER, email=email)

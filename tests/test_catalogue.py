@@ -133,10 +133,10 @@ def english_ok(slug: str) -> bool:
     return Client().get(f"/breaches/{slug}/", HTTP_ACCEPT_LANGUAGE="en").status_code == 200
 
 
-def test_a_breach_without_imports_has_no_figures(client, admin_client, db):
-    breach = Breach.objects.create(slug="empty", title="Empty")
-    html = english(client, "/breaches/empty/").content.decode()
-    assert "Where the numbers are registered" not in html
+def test_a_breach_without_imports_is_not_public(client, admin_client, db):
+    breach = Breach.objects.create(slug="empty", title="Empty", published_at=timezone.now())
+    assert english(client, "/breaches/empty/").status_code == 404
+    assert "Empty" not in english(client, "/breaches/").content.decode()
     admin = admin_client.get(
         f"/admin/leaks/breach/{breach.pk}/change/", HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()

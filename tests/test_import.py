@@ -7,6 +7,7 @@ from django.utils import translation
 from leaks.hashing import phone_key
 from leaks.importer import import_run
 from leaks.models import Breach, Exposure, ImportJob, NewExposure, StagedHash
+from leaks.publishing import breach_publish
 
 pytestmark = pytest.mark.django_db
 
@@ -166,7 +167,7 @@ def test_import_breach_command_fails_on_a_broken_dump(tmp_path, capsys, eager_ce
 
 
 def test_check_phone_command_lists_breaches(tmp_path, capsys):
-    import_run(make_job(tmp_path, MEMBERS))
+    breach_publish(breach=import_run(make_job(tmp_path, MEMBERS)).breach)
     call_command("check_phone", "138 0013 8000", "--json")
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["number"] == "138****8000"

@@ -44,7 +44,8 @@ def test_an_upload_creates_the_breach_imports_and_deletes_the_file(
     assert list((tmp_path / "uploads").iterdir()) == []
     page = client.get(response["Location"]).content.decode()
     [(reason, count)] = job.invalid_reasons()
-    assert f"<li>{escape(reason)}: 1</li>" in page
+    # The report speaks Chinese by default, with a full-width colon.
+    assert f"<li>{escape(reason)}：1</li>" in page
     assert "12345" not in page
     progress = client.get(reverse("bc-import-progress", kwargs={"job_id": job.pk})).json()
     assert (progress["status"], progress["rows"], progress["percent"]) == ("done", 2, 100.0)

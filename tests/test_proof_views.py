@@ -3,6 +3,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from leaks.hashing import phone_key
 from leaks.models import Breach, Exposure
@@ -18,8 +19,16 @@ E164 = "+86" + NUMBER
 
 @pytest.fixture
 def breaches():
-    public = Breach.objects.create(slug="shop", title="Card shop members")
-    sensitive = Breach.objects.create(slug="clinic", title="Clinic patients", is_sensitive=True)
+    public = Breach.objects.create(
+        slug="shop", title="Card shop members", pwn_count=1, published_at=timezone.now()
+    )
+    sensitive = Breach.objects.create(
+        slug="clinic",
+        title="Clinic patients",
+        is_sensitive=True,
+        pwn_count=1,
+        published_at=timezone.now(),
+    )
     for breach in (public, sensitive):
         Exposure.objects.create(breach=breach, phone_key=phone_key(E164), key_version=1)
     return public, sensitive

@@ -62,7 +62,12 @@ def inspect(
 ) -> Plan:
     """Decide how to read a dump, from its first bytes and rows."""
     if format and format not in FORMATS:
-        raise DumpError(f"Unknown format {format!r}; use one of {', '.join(FORMATS)}.")
+        raise DumpError(
+            "Unknown format “%(format)s”; use one of %(formats)s.",
+            option="format",
+            format=format,
+            formats=", ".join(FORMATS),
+        )
     if path.stat().st_size == 0:
         raise DumpError("The file is empty: it has no rows.")
     compression = sources.compression_of(path)
@@ -72,7 +77,10 @@ def inspect(
     member = members[0]
     with sources.open_member(path, member) as stream:
         head = stream.read(text.SNIFF_BYTES)
-    encoding = text.normal_encoding(encoding) if encoding else text.detect_encoding(head)
+    if encoding:
+        encoding = text.normal_encoding(encoding)
+    else:
+        encoding = text.detect_encoding(head, complete=len(head) < text.SNIFF_BYTES)
     found = format or _format_of(member.name, head, encoding)
     plan = Plan(
         found,
@@ -109,7 +117,9 @@ def _format_of(name: str, head: bytes, encoding: str) -> str:
     try:
         sample = head.decode(encoding, errors="ignore").lstrip("\ufeff \t\r\n")
     except LookupError:
-        raise DumpError(f"Unknown text encoding {encoding!r}.") from None
+        raise DumpError(
+            "Unknown text encoding “%(encoding)s”.", option="encoding", encoding=encoding
+        ) from None
     if sample.startswith("["):
         return "json"
     if sample.startswith("{"):
@@ -171,6 +181,8 @@ def iter_values(
     if plan.format == "xlsx":
         yield from _tables_values(xlsx_tables(path), plan.column_wanted, found)
         return
+    # One counter for every member: the unpacked limit is the archive's.
+    progress = progress or sources.PackedCounter()
     for member in sources.members(path):
         with sources.open_member(path, member, progress) as stream:
             yield from _member_values(member, stream, plan, found)
@@ -200,7 +212,10 @@ def _member_values(member, stream, plan: Plan, found: dict) -> Iterator[str | No
         member_plan = Plan(_format_of(member.name, head, encoding), encoding=encoding)
         member_plan.column_wanted = plan.column_wanted
         if member_plan.format == "xlsx":
-            raise DumpError(f"{member.name}: unpack workbooks from the archive and upload them.")
+            raise DumpError(
+                "%(member)s: unpack workbooks from the archive and upload them.",
+                member=member.name,
+            )
     else:
         member_plan = Plan(plan.format, encoding=plan.encoding, delimiter=plan.delimiter)
         member_plan.column_wanted = plan.column_wanted
@@ -226,7 +241,12 @@ def _text_chunks(stream, encoding: str) -> Iterator[str]:
             yield decoder.decode(block)
         yield decoder.decode(b"", final=True)
     except UnicodeDecodeError as exc:
-        raise DumpError(f"The text is not valid {encoding}: {exc.reason}.") from None
+        raise DumpError(
+            "The text is not valid %(encoding)s: %(reason)s.",
+            option="encoding",
+            encoding=encoding,
+            reason=exc.reason,
+        ) from None
 
 
 def _tables_values(tables: Iterator[Table], wanted: str | None, found: dict):

@@ -37,7 +37,27 @@ _HEADER_NOISE = re.compile(r"[\s_\-.]+")
 
 
 class DumpError(Exception):
-    """A dump that cannot be read; the message is shown to the admin."""
+    """A dump that cannot be read; the message is shown to the admin.
+
+    `message` is an English msgid with %(name)s placeholders that `params` fill,
+    so the web page can show it in the admin's language; `option` names the
+    import option that could fix it ("encoding", "column", "format"). `str()`
+    gives the English text with the management command's flag for the option;
+    the upload pages name their form field instead (leaks.import_errors).
+    """
+
+    def __init__(self, message: str, *, option: str = "", **params: object) -> None:
+        self.message = message
+        self.option = option
+        self.params = {name: str(value) for name, value in params.items()}
+        super().__init__(self.english())
+
+    def english(self) -> str:
+        text = self.message % self.params if self.params else self.message
+        return f"{text} Give it with --{self.option}." if self.option else text
+
+    def as_dict(self) -> dict:
+        return {"message": self.message, "params": self.params, "option": self.option}
 
 
 @dataclass(frozen=True)

@@ -32,11 +32,36 @@ def looks_like_phone(value: str) -> bool:
     return True
 
 
+def holds_phone(value: str) -> bool:
+    """Whether a cell is a valid phone number of any kind, as written."""
+    text = value.strip()
+    if not text or len(text) > 24 or not _PHONE_PUNCTUATION.match(text) or _DATE.match(text):
+        return False
+    try:
+        normalize(text)
+    except InvalidPhone:
+        return False
+    return True
+
+
 def is_header(row: list[str]) -> bool:
-    """A first row with no digits at all, or with a known phone header, is a header."""
+    """A first row with no digits at all, or with a known phone header, is a header.
+
+    A row holding a valid phone number is data whatever else it holds: a header
+    is kept in the job's plan and report, a number must never be."""
+    if any(holds_phone(cell) for cell in row):
+        return False
     return any(_header_matches(c) for c in row) or not any(
         ch.isdigit() for cell in row for ch in cell
     )
+
+
+def column_name(header: list[str] | None, index: int) -> str:
+    """The name a report keeps for a column: its header cell, unless that is a number."""
+    cell = header[index].strip() if header and index < len(header) else ""
+    if not cell or holds_phone(cell) or holds_phone(cell.rsplit(".", 1)[-1]):
+        return f"#{index}"
+    return cell
 
 
 def _header_matches(cell: str) -> bool:
@@ -59,10 +84,10 @@ def choose_column(header: list[str] | None, sample: list[list[str]]) -> PhoneCol
         # Prefer a named column whose values also look like phones.
         named.sort(key=lambda i: -(scores[i] if i < len(scores) else 0))
         if named:
-            return PhoneColumn(named[0], header[named[0]].strip(), "header")
+            return PhoneColumn(named[0], column_name(header, named[0]), "header")
     if not scores or max(scores) == 0 or max(scores) < len(sample) * MIN_SHARE:
         raise DumpError(
-            "No column looks like phone numbers (by header or content); name it with --column."
+            "No column looks like phone numbers (by header or content).", option="column"
         )
     best = scores.index(max(scores))
     # Not the header cell's text: a first row without digits may be a person's
@@ -73,13 +98,12 @@ def choose_column(header: list[str] | None, sample: list[list[str]]) -> PhoneCol
 def pick_column(header: list[str] | None, wanted: str) -> PhoneColumn:
     if wanted.isdigit():
         index = int(wanted)
-        name = header[index] if header and index < len(header) else f"#{index}"
-        return PhoneColumn(index, name, "admin")
+        return PhoneColumn(index, column_name(header, index), "admin")
     keys = [header_key(cell) for cell in header or []]
     if header_key(wanted) not in keys:
-        raise DumpError(f"No column named {wanted!r} in the header.")
+        raise DumpError("No column named “%(name)s” in the header.", option="column", name=wanted)
     index = keys.index(header_key(wanted))
-    return PhoneColumn(index, header[index].strip(), "admin")
+    return PhoneColumn(index, column_name(header, index), "admin")
 
 
 def column_for(header: list[str] | None, sample: list[list[str]], wanted: str | None):

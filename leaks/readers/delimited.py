@@ -34,7 +34,11 @@ def csv_rows(lines: Iterator[str], delimiter: str) -> Iterator[list[str]]:
             if row:
                 yield row
     except csv.Error as exc:
-        raise DumpError(f"The CSV is malformed near line {reader.line_num}: {exc}.") from None
+        raise DumpError(
+            "The CSV is malformed near line %(line)s: %(reason)s.",
+            line=reader.line_num,
+            reason=exc,
+        ) from None
 
 
 def list_rows(lines: Iterator[str]) -> Iterator[list[str]]:

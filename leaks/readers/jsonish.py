@@ -34,7 +34,12 @@ def jsonl_records(lines: Iterator[str]) -> Iterator[dict[str, str]]:
         try:
             yield flatten(json.loads(text))
         except json.JSONDecodeError as exc:
-            raise DumpError(f"Line {number} is not valid JSON: {exc.msg}.") from None
+            raise DumpError(
+                "Line %(line)s is not valid JSON: %(reason)s.",
+                option="format",
+                line=number,
+                reason=exc.msg,
+            ) from None
 
 
 def array_records(chunks: Iterator[str]) -> Iterator[dict[str, str]]:
@@ -84,10 +89,11 @@ def array_records(chunks: Iterator[str]) -> Iterator[dict[str, str]]:
         except json.JSONDecodeError as exc:
             if len(buffer) - position > limit:
                 raise DumpError(
-                    f"A JSON record is longer than {limit // 1024} KB; not a dump row."
+                    "A JSON record is longer than %(limit)s KB; not a dump row.",
+                    limit=limit // 1024,
                 ) from None
             if exhausted or not more():
-                raise DumpError(f"The JSON is malformed: {exc.msg}.") from None
+                raise DumpError("The JSON is malformed: %(reason)s.", reason=exc.msg) from None
             continue
         # A number or string cut at the chunk's end: read on to be sure.
         if end >= len(buffer) and not exhausted and not isinstance(value, dict | list) and more():

@@ -70,62 +70,43 @@ def members(path: Path) -> list[Member]:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
     except zipfile.BadZipFile as exc:
-        raise DumpError(f"The zip archive is damaged: {exc}.") from None
+        raise DumpError("The zip archive is damaged: %(reason)s.", reason=exc) from None
     found = []
     for info in infos:
         name = info.filename
         pure = PurePosixPath(name.replace("\\", "/"))
         if pure.is_absolute() or ".." in pure.parts or (len(name) > 1 and name[1] == ":"):
-            raise DumpError(f"The archive member {name!r} has an unsafe path; refused.")
+            raise DumpError(
+                "The archive member “%(member)s” has an unsafe path; refused.", member=name
+            )
         if info.is_dir() or name.startswith(_SKIPPED_MEMBERS) or name.endswith(".DS_Store"):
             continue
         if info.flag_bits & 0x1:
-            raise DumpError(f"The archive member {name!r} is encrypted; unpack it first.")
+            raise DumpError(
+                "The archive member “%(member)s” is encrypted; unpack it first.", member=name
+            )
         found.append(Member(name, "zip"))
     if not found:
         raise DumpError("The zip archive holds no files.")
     return found
 
 
-class MeteredReader(io.RawIOBase):
-    """Counts decompressed bytes and stops a stream that expands like a bomb."""
+class PackedCounter:
+    """Bytes read from the file on disk (the import's byte progress), and bytes
+    unpacked from it: shared by every member of an archive, so the unpacked
+    limit holds for the archive as a whole, not for each member."""
 
-    def __init__(self, inner: BinaryIO, name: str, packed: "PackedCounter") -> None:
-        self.inner = inner
-        self.name = name
-        self.packed = packed
+    def __init__(self) -> None:
+        self.bytes = 0
         self.unpacked = 0
 
-    def readable(self) -> bool:
-        return True
 
-    def readinto(self, buffer) -> int:
-        data = self.inner.read(len(buffer))
-        size = len(data)
-        buffer[:size] = data
-        self.unpacked += size
-        limit = settings.IMPORT_MAX_UNPACKED_BYTES
-        ratio = settings.IMPORT_MAX_RATIO
-        if self.unpacked > limit:
-            raise DumpError(
-                f"{self.name} unpacks to more than {limit // 2**20} MB; refused as a bomb."
-            )
-        if self.unpacked > settings.IMPORT_RATIO_AFTER and self.unpacked > ratio * max(
-            self.packed.bytes, 1
-        ):
-            raise DumpError(
-                f"{self.name} expands more than {ratio} times its packed size; "
-                "refused as a zip bomb."
-            )
-        return size
+class DiskReader(io.RawIOBase):
+    """The file on disk, counting what is read into a PackedCounter."""
 
-
-class PackedCounter(io.RawIOBase):
-    """Counts the bytes read from the file on disk: the import's byte progress."""
-
-    def __init__(self, raw: BinaryIO) -> None:
+    def __init__(self, raw: BinaryIO, packed: PackedCounter) -> None:
         self.raw = raw
-        self.bytes = 0
+        self.packed = packed
 
     def readable(self) -> bool:
         return True
@@ -136,7 +117,7 @@ class PackedCounter(io.RawIOBase):
     def readinto(self, buffer) -> int:
         data = self.raw.read(len(buffer))
         buffer[: len(data)] = data
-        self.bytes += len(data)
+        self.packed.bytes += len(data)
         return len(data)
 
     def seek(self, offset: int, whence: int = 0) -> int:
@@ -146,31 +127,79 @@ class PackedCounter(io.RawIOBase):
         return self.raw.tell()
 
 
+class MeteredReader(io.RawIOBase):
+    """Counts decompressed bytes and stops a stream that expands like a bomb."""
+
+    def __init__(self, inner: BinaryIO, name: str, packed: PackedCounter, archive: bool) -> None:
+        self.inner = inner
+        self.name = name
+        self.packed = packed
+        self.archive = archive
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.inner.read(len(buffer))
+        size = len(data)
+        buffer[:size] = data
+        self.packed.unpacked += size
+        unpacked = self.packed.unpacked
+        limit = settings.IMPORT_MAX_UNPACKED_BYTES
+        ratio = settings.IMPORT_MAX_RATIO
+        if unpacked > limit:
+            if self.archive:
+                raise DumpError(
+                    "The archive's files together unpack to more than %(size)s; refused as a bomb.",
+                    size=size_text(limit),
+                )
+            raise DumpError(
+                "%(member)s unpacks to more than %(size)s; refused as a bomb.",
+                member=self.name,
+                size=size_text(limit),
+            )
+        if unpacked > settings.IMPORT_RATIO_AFTER and unpacked > ratio * max(self.packed.bytes, 1):
+            raise DumpError(
+                "%(member)s expands more than %(ratio)s times its packed size; "
+                "refused as a zip bomb.",
+                member=self.name,
+                ratio=ratio,
+            )
+        return size
+
+
+def size_text(size: int) -> str:
+    return f"{size // 2**20} MB" if size >= 2**20 else f"{size // 1024} KB"
+
+
 @contextmanager
 def open_member(path: Path, member: Member, progress: PackedCounter | None = None):
-    """A buffered binary stream of one member; `progress.bytes` tracks the disk side."""
+    """A buffered binary stream of one member; `progress` counts its bytes.
+
+    Pass the same `progress` for every member of an archive: it carries the
+    archive's unpacked total."""
     with open(path, "rb") as raw:
-        packed = progress or PackedCounter(raw)
-        packed.raw = raw
+        packed = progress or PackedCounter()
+        disk = DiskReader(raw, packed)
         if member.compression == "":
-            yield io.BufferedReader(packed, buffer_size=1 << 20)
+            yield io.BufferedReader(disk, buffer_size=1 << 20)
             return
         try:
             if member.compression == "zip":
                 with (
-                    zipfile.ZipFile(io.BufferedReader(packed, 1 << 16)) as archive,
+                    zipfile.ZipFile(io.BufferedReader(disk, 1 << 16)) as archive,
                     archive.open(member.name) as inner,
                 ):
-                    yield _metered(inner, member.name, packed)
+                    yield _metered(inner, member.name, packed, archive=True)
                 return
-            with _OPENERS[member.compression](io.BufferedReader(packed, 1 << 16)) as inner:
-                yield _metered(inner, member.name, packed)
+            with _OPENERS[member.compression](io.BufferedReader(disk, 1 << 16)) as inner:
+                yield _metered(inner, member.name, packed, archive=False)
         except (OSError, EOFError, lzma.LZMAError, zipfile.BadZipFile, zlib.error) as exc:
-            raise DumpError(f"The compressed data is damaged: {exc}.") from None
+            raise DumpError("The compressed data is damaged: %(reason)s.", reason=exc) from None
 
 
-def _metered(inner: BinaryIO, name: str, packed: PackedCounter) -> BinaryIO:
-    return io.BufferedReader(MeteredReader(inner, name, packed), 1 << 20)
+def _metered(inner: BinaryIO, name: str, packed: PackedCounter, *, archive: bool) -> BinaryIO:
+    return io.BufferedReader(MeteredReader(inner, name, packed, archive), 1 << 20)
 
 
 def iter_blocks(stream: BinaryIO, size: int = 1 << 20) -> Iterator[bytes]:

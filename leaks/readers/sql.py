@@ -79,7 +79,8 @@ class _Tokens:
             ):
                 if len(self.buffer) - self.position > self.limit:
                     raise DumpError(
-                        f"An SQL value is longer than {self.limit // 1024} KB; not a dump row."
+                        "An SQL value is longer than %(limit)s KB; not a dump row.",
+                        limit=self.limit // 1024,
                     )
                 if self._more():
                     continue
@@ -111,7 +112,9 @@ class _Tokens:
                 self.position = end + 1
                 return text.rstrip("\r")
             if len(self.buffer) - self.position > self.limit:
-                raise DumpError(f"A COPY line is longer than {self.limit // 1024} KB.")
+                raise DumpError(
+                    "A COPY line is longer than %(limit)s KB.", limit=self.limit // 1024
+                )
             if not self._more():
                 if self.position >= len(self.buffer):
                     return None

@@ -24,11 +24,17 @@ def normal_encoding(name: str) -> str:
     try:
         return codecs.lookup(name).name
     except LookupError:
-        raise DumpError(f"Unknown text encoding {name!r}.") from None
+        raise DumpError(
+            "Unknown text encoding “%(encoding)s”.", option="encoding", encoding=name
+        ) from None
 
 
-def detect_encoding(head: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 (with or without BOM) or GB18030."""
+def detect_encoding(head: bytes, *, complete: bool = False) -> str:
+    """UTF-8 (with or without BOM), UTF-16 (with or without BOM) or GB18030.
+
+    `head` is the start of a longer text unless `complete`: a character cut at
+    its end is then no evidence against an encoding, so the sample is decoded
+    incrementally and only a wrong byte before the cut fails it."""
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -38,33 +44,52 @@ def detect_encoding(head: bytes) -> str:
         return utf16
     if is_binary(head):
         raise DumpError("The file is binary, not a text dump.")
+    for encoding in ("utf-8", "gb18030"):
+        if decodes_as(head, encoding, complete=complete):
+            return encoding
+    raise DumpError(
+        "Cannot tell the file's text encoding (not UTF-8, UTF-16 or GBK/GB18030).",
+        option="encoding",
+    )
+
+
+def decodes_as(data: bytes, encoding: str, *, complete: bool) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     try:
-        # A multi-byte character may be cut at the end of the sample.
-        head.decode("utf-8") if len(head) < SNIFF_BYTES else head[:-4].decode("utf-8")
-        return "utf-8"
+        decoder.decode(data, final=complete)
     except UnicodeDecodeError:
-        pass
-    try:
-        head.decode("gb18030") if len(head) < SNIFF_BYTES else head[:-4].decode("gb18030")
-        return "gb18030"
-    except UnicodeDecodeError:
-        raise DumpError(
-            "Cannot tell the file's text encoding (not UTF-8, UTF-16 or GBK/GB18030); "
-            "give it with --encoding."
-        ) from None
+        return False
+    return True
 
 
 def _utf16_without_bom(head: bytes) -> str | None:
-    """Mostly-ASCII UTF-16 text has a NUL in every other byte."""
-    sample = head[: len(head) // 2 * 2][:4096]
+    """UTF-16 text has a NUL in many odd (LE) or even (BE) bytes and almost none
+    in the others: every ASCII character (digits, commas, newlines) has one."""
+    sample = head[: len(head) // 2 * 2][:8192]
     if len(sample) < 4:
         return None
     even, odd = sample[0::2], sample[1::2]
-    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
-        return "utf-16-le"
-    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
-        return "utf-16-be"
+    for encoding, zeros, others in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if zeros.count(0) > 0.9 * len(zeros) and others.count(0) < 0.1 * len(others):
+            return encoding
+        # Chinese text between the ASCII: fewer NULs, but still only on one side.
+        if (
+            zeros.count(0) > 0.2 * len(zeros)
+            and others.count(0) < 0.01 * len(others)
+            and _reads_as_text(sample, encoding)
+        ):
+            return encoding
     return None
+
+
+def _reads_as_text(sample: bytes, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    try:
+        decoded = decoder.decode(sample, final=False)
+    except UnicodeDecodeError:
+        return False
+    control = sum(1 for char in decoded if ord(char) < 32 and char not in "\t\r\n\f")
+    return control == 0
 
 
 def is_binary(head: bytes) -> bool:
@@ -151,30 +176,42 @@ def split_lines(blocks: Iterator[bytes], encoding: str, first_line: int = 0) -> 
             text = data[: cut + 1].decode(encoding)
         except UnicodeDecodeError as exc:
             raise DumpError(
-                f"The text is not valid {encoding} near line {number + 1}: {exc.reason}; "
-                "give the encoding with --encoding."
+                "The text is not valid %(encoding)s near line %(line)s: %(reason)s.",
+                option="encoding",
+                encoding=encoding,
+                line=number + 1,
+                reason=exc.reason,
             ) from None
         lines = text.split("\n")
         lines.pop()  # the empty piece after the last newline
         for line in lines:
             if len(line) > limit:
-                raise DumpError(_too_long(number + 1, limit))
+                raise _too_long(number + 1, limit)
             number += 1
             yield line
     if pending:
         try:
             yield pending.decode(encoding)
         except UnicodeDecodeError as exc:
-            raise DumpError(f"The text is not valid {encoding} at the end: {exc.reason}.") from None
+            raise DumpError(
+                "The text is not valid %(encoding)s at the end: %(reason)s.",
+                option="encoding",
+                encoding=encoding,
+                reason=exc.reason,
+            ) from None
 
 
 def _check_length(pending: bytes, number: int, limit: int) -> None:
     if len(pending) > limit:
-        raise DumpError(_too_long(number + 1, limit))
+        raise _too_long(number + 1, limit)
 
 
-def _too_long(number: int, limit: int) -> str:
-    return f"Line {number} is longer than {limit // 1024} KB; not a dump row."
+def _too_long(number: int, limit: int) -> DumpError:
+    return DumpError(
+        "Line %(line)s is longer than %(limit)s KB; not a dump row.",
+        line=number,
+        limit=limit // 1024,
+    )
 
 
 def decoded_lines(stream: BinaryIO, encoding: str) -> Iterator[str]:
@@ -187,13 +224,16 @@ def decoded_lines(stream: BinaryIO, encoding: str) -> Iterator[str]:
             line = handle.readline(limit + 1)
         except UnicodeDecodeError as exc:
             raise DumpError(
-                f"The text encoding breaks after line {number}: {exc.reason}."
+                "The text encoding breaks after line %(line)s: %(reason)s.",
+                option="encoding",
+                line=number,
+                reason=exc.reason,
             ) from None
         if not line:
             return
         number += 1
         if len(line) > limit and not line.endswith("\n"):
-            raise DumpError(_too_long(number, limit))
+            raise _too_long(number, limit)
         yield line.rstrip("\r\n")
 
 
@@ -203,5 +243,5 @@ def lines_of(
     if normal_encoding(encoding) in SPLITTABLE or encoding in SPLITTABLE:
         return split_lines(range_blocks(stream, start, end), encoding)
     if start or end is not None:
-        raise DumpError(f"A {encoding} file cannot be split into byte ranges.")
+        raise DumpError("A %(encoding)s file cannot be split into byte ranges.", encoding=encoding)
     return decoded_lines(stream, encoding)

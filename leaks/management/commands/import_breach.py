@@ -7,6 +7,7 @@ from django.db import transaction
 
 from leaks.importer import import_create, import_run
 from leaks.models import Breach, ImportJob
+from leaks.publishing import PublishRefused, breach_publish
 from leaks.readers import FORMATS
 
 
@@ -27,6 +28,11 @@ class Command(BaseCommand):
             "--inline", action="store_true", help="run here instead of in the worker"
         )
         parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait")
+        parser.add_argument(
+            "--publish",
+            action="store_true",
+            help="publish the breach once the import succeeds (it is hidden until published)",
+        )
 
     def handle(self, *args, **opts):
         path = opts["file"].resolve()
@@ -55,6 +61,11 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(job.summary(), ensure_ascii=False))
         if job.status != ImportJob.Status.DONE:
             raise CommandError(job.error or f"import {job.status}")
+        if opts["publish"]:
+            try:
+                breach_publish(breach=job.breach)
+            except PublishRefused as refused:
+                raise CommandError(f"Not published: {refused.args[0]}") from None
 
     def _wait(self, job: ImportJob, timeout: float) -> ImportJob:
         deadline = time.monotonic() + timeout
