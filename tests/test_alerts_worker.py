@@ -211,7 +211,7 @@ def test_a_strangers_address_learns_nothing_while_the_proven_owner_gets_one_aler
     for slug in ("worker-shop", "clinic"):
         dump = tmp_path / f"{slug}.csv"
         dump.write_text(f"姓名,手机号\n张三,{NUMBER}\n")
-        call_command("import_breach", str(dump), "--breach", slug, "--timeout", "60")
+        call_command("import_breach", str(dump), "--breach", slug, "--timeout", "60", "--publish")
     wait_for(lambda: AlertDelivery.objects.filter(status="sent").exists(), what="the alert")
     wait_for(lambda: Breach.objects.filter(imports__status="done").count() == 2, what="imports")
     time.sleep(3)  # time for any wrong alert to go out too

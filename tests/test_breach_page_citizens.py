@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from leaks.counts import readable_count
 from leaks.import_tally import province
@@ -42,7 +42,9 @@ def test_counts_read_like_people_say_them(n, chinese, english_text):
 
 
 def test_the_breach_page_shows_counts_in_wan_and_million(client):
-    Breach.objects.create(slug="big", title="Big", pwn_count=123_456_789)
+    Breach.objects.create(
+        slug="big", title="Big", pwn_count=123_456_789, published_at=timezone.now()
+    )
     assert (
         '<dd class="count" data-count="123456789">1.2亿</dd>'
         in client.get("/breaches/big/").content.decode()
@@ -53,7 +55,11 @@ def test_the_breach_page_shows_counts_in_wan_and_million(client):
 
 def test_the_breach_page_says_what_the_leak_means_by_its_data_classes(client):
     Breach.objects.create(
-        slug="shop", title="Shop", data_classes=["phone", "name", "id_card", "orders"]
+        slug="shop",
+        title="Shop",
+        pwn_count=1,
+        published_at=timezone.now(),
+        data_classes=["phone", "name", "id_card", "orders"],
     )
     html = english(client, "/breaches/shop/")
     meaning = html.split('<section class="meaning">', 1)[1].split("</section>", 1)[0]
@@ -66,7 +72,7 @@ def test_the_breach_page_says_what_the_leak_means_by_its_data_classes(client):
 
 
 def test_a_breach_with_no_data_classes_says_so(client):
-    Breach.objects.create(slug="bare", title="Bare")
+    Breach.objects.create(slug="bare", title="Bare", pwn_count=1, published_at=timezone.now())
     assert "We do not know yet what leaked" in english(client, "/breaches/bare/")
 
 

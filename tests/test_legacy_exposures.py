@@ -1,6 +1,7 @@
 """Rows imported under the HMAC before the OPRF keep answering server-side checks."""
 
 import pytest
+from django.utils import timezone
 
 from leaks.hashing import current_version, legacy_phone_hash
 from leaks.lookups import breaches_for_phone
@@ -13,7 +14,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def legacy_breach():
-    breach = Breach.objects.create(slug="old", title="Imported before the OPRF", pwn_count=1)
+    breach = Breach.objects.create(
+        slug="old", title="Imported before the OPRF", pwn_count=1, published_at=timezone.now()
+    )
     LegacyExposure.objects.create(
         breach=breach,
         phone_hash=legacy_phone_hash("+8613800138000"),
