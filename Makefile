@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test worker lint format bench bench-import bench-api bench-alerts bench-enum bench-timing bench-xlsx messages vendor vendor-altcha clean
+.PHONY: run test worker lint format bench bench-import bench-api bench-alerts bench-enum bench-timing bench-xlsx messages vendor vendor-altcha screenshots clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -116,6 +116,10 @@ vendor:
 	  $$(sed -n 's/^ *"version": "\(.*\)",/\1/p' node_modules/@noble/hashes/package.json) \
 	  $(LIBPHONENUMBER_JS) $(ESBUILD) > $$out/VERSIONS; \
 	rm -rf $$build
+
+# The README's screenshots (docs/screenshots/), from a throw-away demo site in Chromium.
+screenshots: $(STAMP)
+	$(PY) docs/take_screenshots.py
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l zh_Hans --no-obsolete -i .venv -i tests
