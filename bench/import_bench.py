@@ -29,6 +29,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "breachcheck.settings")
 os.environ.setdefault("BREACHCHECK_PEPPER", "bench-pepper-" + "b" * 40)
 os.environ.setdefault("CELERY_QUEUE", "breachcheck-bench")
 os.environ.setdefault("DEBUG", "True")
+os.environ.setdefault("SECRET_KEY", "bench-secret-key-" + "s" * 40)
 
 PREFIXES = ["138", "139", "150", "151", "186", "187", "135", "136", "177", "199", "170", "166"]
 

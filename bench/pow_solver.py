@@ -39,6 +39,8 @@ def main() -> None:
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "breachcheck.settings")
+    os.environ.setdefault("DEBUG", "1")
+    os.environ.setdefault("SECRET_KEY", "bench-secret-key-" + "s" * 40)
     import django
 
     django.setup()

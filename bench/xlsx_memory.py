@@ -87,6 +87,8 @@ def _rows(rows: int):
 def measure(path: Path, reader: str) -> None:
     """Read every phone value; openpyxl's read-only mode was the reader before."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "breachcheck.settings")
+    os.environ.setdefault("DEBUG", "1")
+    os.environ.setdefault("SECRET_KEY", "bench-secret-key-" + "s" * 40)
     import django
 
     django.setup()
