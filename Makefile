@@ -122,7 +122,7 @@ screenshots: $(STAMP)
 	$(PY) docs/take_screenshots.py
 
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l zh_Hans --no-obsolete -i .venv -i tests
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete -i .venv -i tests -i bench -i docs
 	$(PY) manage.py compilemessages -l zh_Hans -i .venv
 
 clean:

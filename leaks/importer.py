@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from alerts.services import alerts_enqueue_for_job
 from leaks import fastphones, hashing
@@ -33,9 +34,10 @@ from leaks.readers.text import row_starts
 from leaks.staging import stage_hashes
 
 log = logging.getLogger(__name__)
-CRASHED = "The import crashed; see the worker log for the error."
-NO_ROWS = "The file has no rows."
-FILE_GONE = "The dump file is gone; upload it again."
+# English msgids, stored on the job and translated when shown (leaks/import_errors.py).
+CRASHED = gettext_noop("The import crashed; see the worker log for the error.")
+NO_ROWS = gettext_noop("The file has no rows.")
+FILE_GONE = gettext_noop("The dump file is gone; upload it again.")
 
 __all__ = [
     "Tally",
