@@ -95,6 +95,20 @@ def _number_layer(e164: str) -> Layer:
     return Layer("number", "bc:number", f"num:{e164}", settings.RATELIMIT_CHECK_PER_NUMBER)
 
 
+def _check_where(request: HttpRequest) -> list[Layer]:
+    """The soft host and network layers every anonymous oracle query counts against."""
+    rates = (settings.RATELIMIT_CHECK_PER_IP, settings.RATELIMIT_CHECK_PER_NETWORK)
+    return _where(request, "check", rates, soft=True)
+
+
+def _anonymous_query(request: HttpRequest, target: Layer, pow_payload: str | None) -> Decision:
+    """The site's pressure first, then host and networks (soft), then the target (hard)."""
+    pressure = _site_pressure()
+    if pressure and not _pow_solved(request, pow_payload, pressure):
+        return Decision(False, "check", "pressure", 60, pressure)
+    return _run(request, "check", [*_check_where(request), target], pow_payload=pow_payload)
+
+
 def authorize_check(
     request: HttpRequest, e164: str, *, pow_payload: str | None = None, proven: bool = False
 ) -> Decision:
@@ -104,27 +118,15 @@ def authorize_check(
     owner is not asked for a proof-of-work, but the number's budget still counts."""
     if proven:
         return _run(request, "check", [_number_layer(e164)])
-    pressure = _site_pressure()
-    if pressure and not _pow_solved(request, pow_payload, pressure):
-        return Decision(False, "check", "pressure", 60, pressure)
-    rates = (settings.RATELIMIT_CHECK_PER_IP, settings.RATELIMIT_CHECK_PER_NETWORK)
-    layers = _where(request, "check", rates, soft=True) + [_number_layer(e164)]
-    return _run(request, "check", layers, pow_payload=pow_payload)
+    return _anonymous_query(request, _number_layer(e164), pow_payload)
 
 
 def authorize_evaluation(
     request: HttpRequest, bucket: int, *, pow_payload: str | None = None
 ) -> Decision:
     """May this client have one private-check evaluation (it names only a bucket)?"""
-    pressure = _site_pressure()
-    if pressure and not _pow_solved(request, pow_payload, pressure):
-        return Decision(False, "check", "pressure", 60, pressure)
-    rates = (settings.RATELIMIT_CHECK_PER_IP, settings.RATELIMIT_CHECK_PER_NETWORK)
-    layers = _where(request, "check", rates, soft=True)
-    layers.append(
-        Layer("bucket", "bc:bucket", f"bucket:{bucket}", settings.RATELIMIT_CHECK_PER_BUCKET)
-    )
-    return _run(request, "check", layers, pow_payload=pow_payload)
+    target = Layer("bucket", "bc:bucket", f"bucket:{bucket}", settings.RATELIMIT_CHECK_PER_BUCKET)
+    return _anonymous_query(request, target, pow_payload)
 
 
 def pow_demanded(request: HttpRequest) -> int:
@@ -132,8 +134,7 @@ def pow_demanded(request: HttpRequest) -> int:
 
     Reads the counters without counting, so a page can offer the puzzle up front."""
     difficulty = _site_pressure(record=False)
-    rates = (settings.RATELIMIT_CHECK_PER_IP, settings.RATELIMIT_CHECK_PER_NETWORK)
-    for layer in _where(request, "check", rates, soft=True):
+    for layer in _check_where(request):
         usage = count(
             request, group=layer.group, subject=layer.subject, rate=layer.rate, increment=False
         )
