@@ -35,6 +35,11 @@ def breaches_for_hashes(
     return breaches.order_by(F("breach_date").desc(nulls_last=True), "title")
 
 
+def private_breaches() -> QuerySet[Breach]:
+    """The breaches the private check may name: public ones, never sensitive."""
+    return Breach.objects.public().filter(is_sensitive=False)
+
+
 def bucket_entries(bucket: int, version: int) -> list[tuple[bytes, int]]:
     """The private check's answer: (6-byte output prefix, breach id) of every exposure
     in the bucket under one key version, in public breaches only; one index range scan."""
@@ -43,8 +48,7 @@ def bucket_entries(bucket: int, version: int) -> list[tuple[bytes, int]]:
         phone_key__gte=first,
         phone_key__lte=last,
         key_version=version,
-        breach__is_retired=False,
-        breach__is_sensitive=False,
+        breach__in=private_breaches(),
     ).values_list("phone_key", "breach_id")
     return [(key_bytes(key)[2:], breach_id) for key, breach_id in rows]
 

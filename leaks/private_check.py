@@ -13,8 +13,7 @@ from django.conf import settings
 
 from leaks import oprf
 from leaks.hashing import BUCKET_BITS, KEY_BYTES, current_version, server_key
-from leaks.lookups import bucket_entries
-from leaks.models import Breach
+from leaks.lookups import bucket_entries, private_breaches
 
 PREFIX_BYTES = KEY_BYTES - BUCKET_BITS // 8
 
@@ -49,9 +48,7 @@ def _padded(entries: list[tuple[str, int]]) -> list[tuple[str, int]]:
     size = max(settings.PRIVATE_CHECK_ENTRIES, 1)
     target = max(size, -(-len(entries) // size) * size)
     # Padding names real public breaches, so it looks like the real entries.
-    breach_ids = list(
-        Breach.objects.filter(is_retired=False, is_sensitive=False).values_list("pk", flat=True)
-    ) or [0]
+    breach_ids = list(private_breaches().values_list("pk", flat=True)) or [0]
     padding = [
         (secrets.token_hex(PREFIX_BYTES), secrets.choice(breach_ids))
         for _ in range(target - len(entries))

@@ -15,8 +15,7 @@ from disclosure.policy import authorize_evaluation
 from disclosure.responses import limit_message
 from leaks import data_classes
 from leaks.forms import CheckAgainForm
-from leaks.lookups import totals
-from leaks.models import Breach
+from leaks.lookups import private_breaches, totals
 from leaks.private_check import BadRequest, parse_request, private_answer
 
 # Large enough that an answer can never be confused with a count of breaches.
@@ -63,9 +62,7 @@ def result_frame(request: HttpRequest) -> HttpResponse:
     the ones it matched. The same for everyone, so it says nothing about a number."""
     breaches = [
         (breach, [data_classes.label(key) for key in breach.data_classes])
-        for breach in Breach.objects.filter(is_retired=False, is_sensitive=False).order_by(
-            F("breach_date").desc(nulls_last=True), "title"
-        )
+        for breach in private_breaches().order_by(F("breach_date").desc(nulls_last=True), "title")
     ]
     context = {
         "breaches": breaches,

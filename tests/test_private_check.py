@@ -100,6 +100,16 @@ def test_no_private_answer_when_results_require_proof(client, breaches):
     assert b"private-check.js" not in client.get(reverse("bc-check")).content
 
 
+def test_an_unpublished_breach_is_named_nowhere_in_the_private_check(client, breaches):
+    hidden = breach_with("draft", ["13800138000"], title="Draft leak", published_at=None)
+    blind, response = _ask(client)
+    answer = response.json()
+    # Not matched, not even used as padding, and not in the page the browser fills in.
+    assert private_client.matches(E164, blind, answer) == {breaches[0].pk}
+    assert hidden.pk not in {breach_id for _, breach_id in answer["entries"]}
+    assert "Draft leak" not in client.get(reverse("bc-private-result")).content.decode()
+
+
 def test_the_result_frame_lists_public_breaches_hidden(client, breaches):
     html = client.get(reverse("bc-private-result")).content.decode()
     assert f'data-breach="{breaches[0].pk}" hidden' in html
