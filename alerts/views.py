@@ -26,13 +26,10 @@ _PENDING = "bc_alerts_pending"
 _ACCESS = "bc_alerts_access"
 
 
-def _proven_phone(request: HttpRequest) -> tuple[Phone, str] | None:
-    """The number this session checked last, if it has proven it: (phone, masked)."""
+def _proven_phone(request: HttpRequest) -> Phone | None:
+    """The number this session checked last, if it has proven it."""
     entry = proof_session.NumberState.load(request).current_entry
-    if entry is None or not entry.proven:
-        return None
-    phone = entry.phone()
-    return (phone, entry.masked) if phone is not None else None
+    return entry.phone() if entry is not None and entry.proven else None
 
 
 def _send_confirmation(request: HttpRequest, subscription: Subscription) -> HttpResponse | None:
@@ -64,10 +61,9 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     Before the proof the page is the same for every number: it asks for the
     number and texts it a code, so nobody learns whether a number is watched
     or in a breach, and nobody but the number's holder can have it watched."""
-    proven = _proven_phone(request)
-    if proven is None:
+    phone = _proven_phone(request)
+    if phone is None:
         return render(request, "alerts/subscribe.html", {"prove": True})
-    phone, masked = proven
     form = SubscribeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         decision = authorize_subscribe(request)
@@ -103,7 +99,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
                 chosen.append(subscription.pk)
             request.session[_PENDING] = chosen
             return redirect("bc-alerts-pending")
-    context = {"form": form, "masked": masked}
+    context = {"form": form, "masked": phone.masked}
     return render(request, "alerts/subscribe.html", context, status=400 if form.is_bound else 200)
 
 

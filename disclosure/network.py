@@ -93,9 +93,3 @@ def networks_of(ip: str) -> list[str]:
     return [
         str(ipaddress.ip_network(f"{address}/{p}", strict=False)) for p in sorted(prefixes)[::-1]
     ]
-
-
-def network_of(ip: str) -> str:
-    """The narrowest counted network of an address (an IPv4 /24, an IPv6 /56 by default)."""
-    networks = networks_of(ip)
-    return networks[0] if networks else host_of(ip)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.http import HttpRequest
 
-from disclosure.counters import count, opaque, period_seconds, rate_parts
+from disclosure.counters import count, period_seconds, rate_parts
 from disclosure.network import client_ip, host_of, networks_of
 
 
@@ -256,11 +256,6 @@ def longest_window() -> int:
     """Seconds the longest configured window keeps a counter (for the privacy page)."""
     rates = [getattr(settings, name, "") for name in RATE_SETTINGS]
     return max((period_seconds(rate) for rate in rates if rate), default=0)
-
-
-def number_key(e164: str) -> str:
-    """The per-number counters' subject, as the cache sees it (a keyed digest)."""
-    return opaque(f"num:{e164}")
 
 
 # Proof-of-work (disclosure/pow.py, disclosure/pressure.py).

@@ -3,7 +3,7 @@ import threading
 from django.test import RequestFactory, override_settings
 
 from disclosure.counters import count, opaque
-from disclosure.network import client_ip, host_of, network_of, networks_of
+from disclosure.network import client_ip, host_of, networks_of
 from disclosure.policy import (
     api_rate,
     authorize_admin_login,
@@ -27,7 +27,7 @@ def test_hosts_and_networks_of_ipv4_and_ipv6():
     assert networks_of("203.0.113.77") == ["203.0.113.0/24"]
     assert host_of("2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::/64"
     assert networks_of("2001:db8:1:2:3:4:5:6") == ["2001:db8:1::/56", "2001:db8:1::/48"]
-    assert network_of("::ffff:203.0.113.77") == "203.0.113.0/24"
+    assert networks_of("::ffff:203.0.113.77") == ["203.0.113.0/24"]
 
 
 @override_settings(IPV6_NETWORK_PREFIXES="60,52,44", IPV6_HOST_PREFIX=56)
