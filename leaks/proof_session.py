@@ -155,8 +155,10 @@ def remember_pending(request: HttpRequest, phone: Phone) -> NumberEntry:
     return entry
 
 
-def mark_proven(request: HttpRequest, entry: NumberEntry) -> None:
-    """The pending number is proven: it becomes the current one, with a fresh session id."""
+def mark_proven(request: HttpRequest, entry: NumberEntry, *, show: bool = True) -> None:
+    """The pending number is proven, with a fresh session id; with ``show`` its result
+    (sensitive breaches included) is the one the result page shows, and otherwise
+    no result of it is shown until a later check passes the gate."""
     state = NumberState.load(request)
     mine = state.find(entry.digest)
     if mine is None:
@@ -165,8 +167,13 @@ def mark_proven(request: HttpRequest, entry: NumberEntry) -> None:
     mine.pending_until = 0
     state.pending = ""
     mine.proven_until = now + settings.OWNERSHIP_PROOF_TTL_SECONDS
-    mine.shown_until = max(mine.shown_until, now + settings.SESSION_RESULT_TTL_SECONDS)
-    state.current = mine.digest
+    if show:
+        mine.shown_until = max(mine.shown_until, now + settings.SESSION_RESULT_TTL_SECONDS)
+        state.current = mine.digest
+    else:
+        mine.shown_until = 0
+        if state.current == mine.digest:
+            state.current = ""
     # A proof raises the session's privileges: give it a fresh id.
     request.session.cycle_key()
     state.save(request)

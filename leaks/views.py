@@ -164,11 +164,11 @@ def proof_code(request: HttpRequest) -> HttpResponse:
 
 
 def _proven(request: HttpRequest, entry: proof_session.NumberEntry) -> HttpResponse:
-    proof_session.mark_proven(request, entry)
     phone = entry.phone()
     # The owner's own result is still an answer about the number: it spends the
-    # number's budget like any other check.
+    # number's budget like any other check, and is not shown past it.
     decision = authorize_check(request, phone.e164, proven=True) if phone else Decision(True)
+    proof_session.mark_proven(request, entry, show=bool(decision))
     if not decision:
         return too_many_requests(request, decision)
     return redirect("bc-result")

@@ -136,16 +136,28 @@ def test_subscribe_pages_for_a_watched_and_an_unwatched_number_are_identical(sms
     assert Subscription.objects.count() == 1
 
 
-def test_a_session_keeps_no_keyed_hash_and_expires_with_its_result(client, settings):
+def test_a_session_keeps_no_lookup_key_and_expires_with_its_result(client, settings):
     breach_with("shop", [WATCHED])
     check(client, WATCHED)
     from django.contrib.sessions.models import Session
 
     (row,) = Session.objects.all()
     data = json.dumps(row.get_decoded())
+    # Not the key exposures are looked up by (the session held those once), nor the number.
     assert phone_hash(normalize(WATCHED).e164).hex() not in data
-    assert WATCHED not in data
+    assert WATCHED not in data and "bc_numbers" in data
     assert 0 < client.session.get_expiry_age() <= settings.SESSION_RESULT_TTL_SECONDS
+
+
+def test_a_proof_past_the_numbers_budget_shows_no_result(client, sms_outbox, settings):
+    settings.RATELIMIT_CHECK_PER_NUMBER = "1/h"
+    breach_with("clinic", [WATCHED], title="Clinic patients", is_sensitive=True)
+    assert check(Client(REMOTE_ADDR="198.51.100.9"), WATCHED).status_code == 200
+    client.post(reverse("bc-proof-send"), {"phone": WATCHED})
+    code = re.search(r"\b(\d{6})\b", sms_outbox.read_text(encoding="utf-8")).group(1)
+    assert client.post(reverse("bc-proof-code"), {"code": code}).status_code == 429
+    # Proven, but the budget is spent: the result page shows nothing until it renews.
+    assert client.get(reverse("bc-result"))["Location"] == reverse("bc-check")
 
 
 # Networks.
