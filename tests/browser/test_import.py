@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from leaks.models import ImportJob
-from tests.test_readers_encoding import write_cut_utf8_csv
+from tests.imports.test_readers_encoding import write_cut_utf8_csv
 
 pytestmark = [pytest.mark.browser]
 

@@ -5,16 +5,15 @@ import json
 import random
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from leaks.hashing import phone_hash, server_key
 from leaks.phones import InvalidPhone, normalize
 from tests.conftest import need
-from tests.test_oprf import BLIND, KEY_INFO, SECRET, SEED, VECTORS
+from tests.leaks.test_oprf import BLIND, KEY_INFO, SECRET, SEED, VECTORS
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 CORPUS_SIZE = 30000
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.utils import translation
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 SOURCES = [*sorted((ROOT / "leaks" / "readers").glob("*.py")), ROOT / "leaks" / "importer.py"]
 
 

@@ -11,7 +11,7 @@ from leaks.dumps import read_phone_values
 from leaks.readers import DumpError
 from leaks.readers.xlsx import xlsx_tables
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent / "bench"))
 from xlsx_memory import write_workbook  # noqa: E402 - the benchmark's generator
 
 

@@ -15,7 +15,7 @@ from leaks.phones import InvalidPhone, normalize
 from tests.conftest import need
 from tests.helpers import breach_with, check
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 @pytest.mark.parametrize(
