@@ -1,34 +1,22 @@
-"""Shared fixtures: real worker processes, a real browser, and privacy scans.
+"""Shared fixtures, and only fixtures: real worker processes, a real browser, local
+SMTP and SMS servers, captured logs. Objects are made in tests/factories.py; what the
+fixtures stand on (services, workers, privacy scans) is in tests/support/.
 
 In CI (CI=true) a missing service or browser fails the test instead of
-skipping it, so a green CI means every test ran.
+skipping it (tests/support/services.py), so a green CI means every test ran.
 """
 
 import logging
 import os
-import shutil
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
-ROOT = Path(__file__).resolve().parent.parent
-IN_CI = os.getenv("CI", "").lower() == "true"
-CHROMIUM = os.getenv("CHROMIUM_PATH", "/usr/bin/chromium")
-
-
-def need(condition: bool, what: str) -> None:
-    """Skip outside CI when a real part is missing; fail in CI."""
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"{what} is required in CI")
-    pytest.skip(f"{what} is not available here")
+from tests.support.services import CHROMIUM, need
+from tests.support.workers import purge_queue, start_worker, stop_worker
 
 
 @pytest.fixture(autouse=True)
@@ -55,58 +43,6 @@ def eager_celery() -> Iterator[None]:
     app.conf.task_always_eager = False
 
 
-def start_worker(*extra: str, name: str = "w1") -> subprocess.Popen:
-    """Start `celery worker` on the test database and wait until it is ready."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "BREACHCHECK_WORKER_FOR_TESTS": "1",
-    }
-    log_path = Path(settings.TEST_DATA_DIR) / f"worker-{name}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    log = open(log_path, "w")  # noqa: SIM115 - handed to the process
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "breachcheck",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            f"--hostname={name}@%h",
-            "--without-mingle",
-            "--without-gossip",
-            *extra,
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    proc.log_path = log_path  # type: ignore[attr-defined]
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if "ready." in log_path.read_text():
-            return proc
-        if proc.poll() is not None:
-            break
-        time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError(f"worker did not start:\n{log_path.read_text()}")
-
-
-def stop_worker(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 @pytest.fixture
 def celery_worker_process(transactional_db) -> Iterator[subprocess.Popen]:
     """A real worker process on the real broker (Redis, or the filesystem one)."""
@@ -117,22 +53,10 @@ def celery_worker_process(transactional_db) -> Iterator[subprocess.Popen]:
             redis.Redis.from_url(settings.REDIS_URL).ping()
         except redis.RedisError:
             need(False, "Redis at REDIS_URL")
-    _purge_queue()
+    purge_queue()
     proc = start_worker()
     yield proc
     stop_worker(proc)
-
-
-def _purge_queue() -> None:
-    from breachcheck.celery import app
-
-    if not settings.REDIS_URL:
-        folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True, exist_ok=True)
-        return
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
 
 
 @pytest.fixture(scope="session")
@@ -181,7 +105,7 @@ def all_logs(caplog) -> pytest.LogCaptureFixture:
 @pytest.fixture
 def sms_stub(settings) -> Iterator[object]:
     """A local Twilio-like SMS API, with settings pointing the Twilio backend at it."""
-    from tests.sms_stub import SmsStub
+    from tests.support.sms_stub import SmsStub
 
     stub = SmsStub().start()
     settings.SMS_BACKEND = "leaks.sms.TwilioBackend"
@@ -199,27 +123,6 @@ def sms_outbox(settings, tmp_path) -> Path:
     settings.SMS_BACKEND = "leaks.sms.FileBackend"
     settings.SMS_FILE_PATH = tmp_path / "sms.jsonl"
     return settings.SMS_FILE_PATH
-
-
-def database_text() -> str:
-    """Every row of every table as text, for scanning for plaintext numbers."""
-    chunks = []
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names(cursor):
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
-            for row in cursor.fetchall():
-                for value in row:
-                    if isinstance(value, bytes | memoryview):
-                        chunks.append(bytes(value).decode("latin-1"))
-                    else:
-                        chunks.append(str(value))
-    return "\n".join(chunks)
-
-
-def digits_variants(number: str) -> list[str]:
-    """Forms a leaked number could take in storage: national, E.164, with 86."""
-    national = number.lstrip("+").removeprefix("86")
-    return [national, "86" + national, "+86" + national]
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from alerts import tokens
 from alerts.models import AlertDelivery, Subscription
 from leaks.models import Breach
 from tests.alerts_helpers import subscribe
-from tests.conftest import database_text
+from tests.support.privacy_scan import database_text
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from alerts.tasks import alerts_match, alerts_send
 from leaks.importer import import_run
 from leaks.models import Breach
 from tests.alerts_helpers import dump_job, subscribe
-from tests.conftest import database_text, digits_variants
+from tests.support.privacy_scan import database_text, digits_variants
 
 pytestmark = pytest.mark.django_db
 
@@ -290,7 +290,7 @@ def test_the_alert_task_is_published_with_the_job_id_only(
 ):
     from celery.signals import before_task_publish
 
-    from tests.conftest import _purge_queue
+    from tests.support.workers import purge_queue
 
     published = []
 
@@ -303,7 +303,7 @@ def test_the_alert_task_is_published_with_the_job_id_only(
         job = _import(tmp_path, shop, [NUMBER], django_capture_on_commit_callbacks)
     finally:
         before_task_publish.disconnect(record)
-        _purge_queue()
+        purge_queue()
     assert [(name, list(body[0])) for name, body in published] == [
         ("alerts.tasks.alerts_match", [job.pk])
     ]

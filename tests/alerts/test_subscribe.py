@@ -12,7 +12,7 @@ from django.urls import reverse
 from alerts import crypto, tokens
 from alerts.models import Subscription
 from leaks.hashing import phone_hash
-from tests.conftest import database_text, digits_variants
+from tests.support.privacy_scan import database_text, digits_variants
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,9 @@ from alerts.models import AlertDelivery, Subscription
 from leaks.importer import import_create
 from leaks.models import Breach
 from tests.alerts_helpers import dump_job, subscribe
-from tests.conftest import _purge_queue, digits_variants, need, start_worker, stop_worker
+from tests.support.privacy_scan import digits_variants
+from tests.support.services import need
+from tests.support.workers import purge_queue, start_worker, stop_worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -59,7 +61,7 @@ def worker_env(monkeypatch, smtp_server, sms_stub, live_server):
     }
     for name, value in values.items():
         monkeypatch.setenv(name, value)
-    _purge_queue()
+    purge_queue()
     return values
 
 

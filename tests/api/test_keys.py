@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from api.keys import apikey_create, apikey_revoke
 from api.models import ApiKey
 from tests.breach_factory import breach_with_numbers
-from tests.conftest import database_text, digits_variants
+from tests.support.privacy_scan import database_text, digits_variants
 
 pytestmark = pytest.mark.django_db
 

@@ -4,15 +4,14 @@ Also the parts of accessibility a rule engine cannot judge well: the skip
 link is the first thing the keyboard reaches, and touch targets are 44 px.
 """
 
-from pathlib import Path
-
 import pytest
 
 from leaks.demo import DEMO_NUMBER, load_demo
+from tests.support import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+AXE = ROOT / "tests" / "support" / "vendor" / "axe.min.js"
 LOCALES = {"zh-hans": "zh-CN", "en": "en-US"}
 PAGES = [
     "/",

@@ -7,7 +7,7 @@ import pytest
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.urls("tests.pow_urls"),
+    pytest.mark.urls("tests.support.pow_urls"),
 ]
 
 

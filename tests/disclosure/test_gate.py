@@ -19,8 +19,9 @@ from api.models import ApiKey
 from audit.models import AuditEvent
 from leaks.hashing import phone_hash
 from leaks.phones import normalize
-from tests.conftest import ROOT, need
 from tests.helpers import breach_with, check
+from tests.support import ROOT
+from tests.support.services import need
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.core.cache.backends.redis import RedisCache
 
 from bench.pow_solver import solve
 from disclosure import pow, pressure
-from tests.conftest import need
+from tests.support.services import need
 
 
 @pytest.fixture
@@ -215,7 +215,7 @@ def test_the_replay_store_holds_across_two_redis_clients(small, monkeypatch):
             client.delete(key)
 
 
-@pytest.mark.urls("tests.pow_urls")
+@pytest.mark.urls("tests.support.pow_urls")
 def test_the_field_tells_a_browser_without_javascript_why(client):
     page = client.get("/pow-test/").content.decode()
     assert "<noscript>" in page

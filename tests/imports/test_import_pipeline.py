@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from leaks.importer import import_create, import_run
 from leaks.models import Breach, Exposure, ImportChunk, ImportJob, StagedHash
-from tests.conftest import database_text, digits_variants
+from tests.support.privacy_scan import database_text, digits_variants
 
 
 def write_dump(path, rows: int = 3000) -> None:

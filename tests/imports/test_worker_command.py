@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from leaks.models import Breach, Exposure, ImportJob
-from tests.conftest import database_text, digits_variants
+from tests.support.privacy_scan import database_text, digits_variants
 
 pytestmark = pytest.mark.worker
 

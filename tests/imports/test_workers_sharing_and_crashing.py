@@ -8,7 +8,7 @@ import pytest
 
 from leaks.importer import import_create
 from leaks.models import Breach, Exposure, ImportChunk, ImportJob, StagedHash
-from tests.conftest import start_worker, stop_worker
+from tests.support.workers import start_worker, stop_worker
 
 pytestmark = pytest.mark.worker
 

@@ -16,7 +16,7 @@ from leaks.ownership import (
 from leaks.phones import normalize
 from leaks.proof_session import number_digest
 from leaks.sms import SmsError
-from tests.conftest import database_text
+from tests.support.privacy_scan import database_text
 
 pytestmark = pytest.mark.django_db
 

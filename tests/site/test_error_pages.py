@@ -40,7 +40,7 @@ def test_a_form_without_its_security_token_gets_a_styled_403():
     assert "表单已过期" in chinese
 
 
-@override_settings(ROOT_URLCONF="tests.urls_boom")
+@override_settings(ROOT_URLCONF="tests.support.urls_boom")
 def test_a_failing_view_gets_a_styled_500_without_the_number(client):
     client.raise_request_exception = False
     response = client.get("/boom/", HTTP_ACCEPT_LANGUAGE="en")
@@ -53,7 +53,7 @@ def test_a_failing_view_gets_a_styled_500_without_the_number(client):
     assert "我们这边出错了" in chinese
 
 
-@override_settings(ROOT_URLCONF="tests.urls_boom")
+@override_settings(ROOT_URLCONF="tests.support.urls_boom")
 def test_a_refused_page_gets_a_styled_403(client):
     response = client.get("/forbidden/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 403

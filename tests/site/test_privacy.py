@@ -14,9 +14,15 @@ from leaks.importer import import_create, import_run
 from leaks.models import Breach, ImportJob
 from leaks.phones import normalize
 from leaks.reporting import RedactNumbersFilter, redact
-from tests.conftest import _purge_queue, database_text, digits_variants
 from tests.helpers import breach_with, check
-from tests.privacy_scan import assert_number_nowhere, broker_text, cache_text
+from tests.support.privacy_scan import (
+    assert_number_nowhere,
+    broker_text,
+    cache_text,
+    database_text,
+    digits_variants,
+)
+from tests.support.workers import purge_queue
 
 IN_BREACH = "13800138000"
 SENSITIVE_ONLY = "13700137000"
@@ -69,7 +75,7 @@ def test_a_check_leaves_no_number_in_logs_database_cache_or_session(client, all_
 
 @pytest.mark.django_db(transaction=True)
 def test_an_import_leaves_no_number_in_the_broker_logs_or_database(tmp_path, all_logs):
-    _purge_queue()
+    purge_queue()
     dump = tmp_path / "members.csv"
     dump.write_text(f"name,mobile\nZhang,{IN_BREACH}\nLi,{NOWHERE}\n")
     breach = Breach.objects.create(slug="shop", title="Shop")
@@ -83,7 +89,7 @@ def test_an_import_leaves_no_number_in_the_broker_logs_or_database(tmp_path, all
     import_run(ImportJob.objects.get(pk=job.pk))
     assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.DONE
     assert_number_nowhere([IN_BREACH, NOWHERE], logs=all_logs)
-    _purge_queue()
+    purge_queue()
 
 
 def _anonymous_view(client, number: str) -> str:

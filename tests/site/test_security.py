@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import get_hasher
 
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 
 def _templates() -> list:

@@ -12,8 +12,8 @@ from django.utils import translation
 
 from leaks.demo import DEMO_NUMBER
 from leaks.phones import InvalidPhone, normalize
-from tests.conftest import need
 from tests.helpers import breach_with, check
+from tests.support.services import need
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

@@ -10,9 +10,9 @@ import pytest
 
 from leaks.hashing import phone_hash, server_key
 from leaks.phones import InvalidPhone, normalize
-from tests.conftest import need
 from tests.leaks.test_oprf import BLIND, KEY_INFO, SECRET, SEED, VECTORS
 from tests.support import ROOT
+from tests.support.services import need
 
 CORPUS_SIZE = 30000
 
@@ -88,7 +88,7 @@ def javascript(django_db_blocker):
         "vectors": vectors,
     }
     done = subprocess.run(
-        [node, "--experimental-default-type=module", str(ROOT / "tests/js/agree.mjs")],
+        [node, "--experimental-default-type=module", str(ROOT / "tests/support/js/agree.mjs")],
         input=json.dumps(job),
         capture_output=True,
         text=True,

@@ -16,8 +16,28 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 
-from tests.conftest import database_text, digits_variants
+
+def database_text() -> str:
+    """Every row of every table as text, for scanning for plaintext numbers."""
+    chunks = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+            for row in cursor.fetchall():
+                for value in row:
+                    if isinstance(value, bytes | memoryview):
+                        chunks.append(bytes(value).decode("latin-1"))
+                    else:
+                        chunks.append(str(value))
+    return "\n".join(chunks)
+
+
+def digits_variants(number: str) -> list[str]:
+    """Forms a leaked number could take in storage: national, E.164, with 86."""
+    national = number.lstrip("+").removeprefix("86")
+    return [national, "86" + national, "+86" + national]
 
 
 def cache_text() -> str:
