@@ -34,6 +34,19 @@ def _fresh_cache() -> Iterator[None]:
 
 
 @pytest.fixture
+def admin_client(db):
+    """A client of its own, logged in as the superuser "boss" (`admin_client.user`)."""
+    from django.test import Client
+
+    from tests.factories import staff_user
+
+    client = Client()
+    client.user = staff_user("boss")
+    client.force_login(client.user)
+    return client
+
+
+@pytest.fixture
 def eager_celery() -> Iterator[None]:
     """Run queued tasks in-process (for tests that are not about the worker)."""
     from breachcheck.celery import app

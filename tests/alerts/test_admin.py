@@ -5,16 +5,9 @@ from django.utils import timezone
 
 from alerts.models import AlertDelivery
 from leaks.models import Breach
-from tests.alerts_helpers import subscribe
+from tests.factories import subscribe
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client, django_user_model):
-    user = django_user_model.objects.create_superuser("root", "root@example.com", "pw-1234-long")
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

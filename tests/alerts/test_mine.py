@@ -9,7 +9,7 @@ from django.urls import reverse
 from alerts import tokens
 from alerts.models import AlertDelivery, Subscription
 from leaks.models import Breach
-from tests.alerts_helpers import subscribe
+from tests.factories import subscribe
 from tests.support.privacy_scan import database_text
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from alerts.services import deliveries_create_for_job
 from alerts.tasks import alerts_match, alerts_send
 from leaks.importer import import_run
 from leaks.models import Breach
-from tests.alerts_helpers import dump_job, subscribe
+from tests.factories import dump_job, subscribe
 from tests.support.privacy_scan import database_text, digits_variants
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from alerts import tokens
 from alerts.models import Subscription
-from tests.alerts_helpers import subscribe
+from tests.factories import subscribe
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from alerts.models import AlertDelivery, Subscription
 from leaks.importer import import_create
 from leaks.models import Breach
-from tests.alerts_helpers import dump_job, subscribe
+from tests.factories import dump_job, subscribe
 from tests.support.privacy_scan import digits_variants
 from tests.support.services import need
 from tests.support.workers import purge_queue, start_worker, stop_worker

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from api.keys import apikey_create
 from leaks.models import Breach
-from tests.breach_factory import breach_with_numbers
+from tests.factories import breach_with_numbers
 
 pytestmark = pytest.mark.django_db
 

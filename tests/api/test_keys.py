@@ -3,11 +3,10 @@
 import hashlib
 
 import pytest
-from django.contrib.auth.models import User
 
 from api.keys import apikey_create, apikey_revoke
 from api.models import ApiKey
-from tests.breach_factory import breach_with_numbers
+from tests.factories import breach_with_numbers
 from tests.support.privacy_scan import database_text, digits_variants
 
 pytestmark = pytest.mark.django_db
@@ -104,13 +103,6 @@ def test_no_plaintext_number_in_logs_or_database_from_api_calls(client, db, all_
 
 
 # The admin
-
-
-@pytest.fixture
-def admin_client(client, db):
-    user = User.objects.create_superuser("admin", "admin@example.com", "a-long-test-password")
-    client.force_login(user)
-    return client
 
 
 def test_admin_shows_a_new_key_once(admin_client, client):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from api.keys import apikey_create
-from tests.breach_factory import breach_with_numbers
+from tests.factories import breach_with_numbers
 
 ST = Path(sys.executable).with_name("st")
 

@@ -12,14 +12,6 @@ from leaks.models import Breach
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client, django_user_model):
-    user = django_user_model.objects.create_superuser("boss", password="right-horse-battery-staple")
-    client.force_login(user)
-    client.user = user
-    return client
-
-
 BREACH_FORM = {
     "title": "Card shop",
     "slug": "card-shop",

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from leaks.models import Breach
-from tests.breach_factory import breach_with_numbers
+from tests.factories import breach_with_numbers
 
 pytestmark = pytest.mark.browser
 

@@ -9,15 +9,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from leaks.models import ImportJob
+from tests.factories import staff_user
 from tests.imports.test_readers_encoding import write_cut_utf8_csv
 
 pytestmark = [pytest.mark.browser]
 
 
 def staff_login(page, live_server, **extra) -> User:
-    user = User.objects.create_user(
-        "boss", password="x" * 20, is_staff=True, is_superuser=True, **extra
-    )
+    user = staff_user("boss", **extra)
     client = Client()
     client.force_login(user)
     page.context.add_cookies(
@@ -52,7 +51,7 @@ def test_a_utf8_csv_cut_inside_a_character_at_64_kb_uploads_to_a_finished_import
 
 def test_an_empty_or_unpublished_breach_is_not_listed(live_server, page):
     from leaks.models import Breach
-    from tests.breach_factory import breach_with_numbers
+    from tests.factories import breach_with_numbers
 
     breach_with_numbers("shown", ["13800138000"], title="Shown shop")
     breach_with_numbers("hidden", ["13900139000"], title="Hidden shop", publish=False)
@@ -71,7 +70,8 @@ def test_an_empty_or_unpublished_breach_is_not_listed(live_server, page):
 
 def test_the_admin_breach_page_fits_1280_pixels_in_chinese(live_server, page, tmp_path):
     from leaks.importer import import_run
-    from leaks.models import Breach, ImportJob
+    from leaks.models import Breach
+    from tests.factories import import_job
 
     staff_login(page, live_server)
     breach = Breach.objects.create(slug="wide", title="宽表测试")
@@ -79,9 +79,7 @@ def test_the_admin_breach_page_fits_1280_pixels_in_chinese(live_server, page, tm
     for content in ("手机号\n13800138000\n", "\x00\x01" * 50):
         path = tmp_path / long_name
         path.write_text(content)
-        import_run(
-            ImportJob.objects.create(breach=breach, file_path=str(path), source_name=long_name)
-        )
+        import_run(import_job(breach, path))
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(live_server.url + reverse("admin:leaks_breach_change", args=[breach.pk]))
     text = page.locator("#content").inner_text()

@@ -7,7 +7,8 @@ from urllib.parse import unquote_plus
 import pytest
 from django.test import Client
 
-from tests.helpers import breach_with, check
+from tests.factories import breach_with
+from tests.support.checks import check
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

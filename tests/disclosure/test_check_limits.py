@@ -3,7 +3,7 @@
 import pytest
 from django.test import override_settings
 
-from tests.helpers import check
+from tests.support.checks import check
 
 pytestmark = pytest.mark.django_db
 

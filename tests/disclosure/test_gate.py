@@ -19,8 +19,9 @@ from api.models import ApiKey
 from audit.models import AuditEvent
 from leaks.hashing import phone_hash
 from leaks.phones import normalize
-from tests.helpers import breach_with, check
+from tests.factories import breach_with
 from tests.support import ROOT
+from tests.support.checks import check
 from tests.support.services import need
 
 pytestmark = pytest.mark.django_db
@@ -107,7 +108,7 @@ def test_the_api_has_a_global_budget(client, settings):
 
 
 def test_subscribe_pages_for_a_watched_and_an_unwatched_number_are_identical(sms_outbox):
-    from tests.alerts_helpers import subscribe
+    from tests.factories import subscribe
 
     breach_with("shop", [WATCHED])
     subscribe(WATCHED)  # the holder already gets text-message alerts

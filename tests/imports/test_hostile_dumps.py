@@ -6,16 +6,16 @@ import pytest
 
 from leaks.importer import import_run
 from leaks.models import Breach, Exposure, ImportJob
+from tests.factories import import_job
 from tests.support.privacy_scan import database_text, digits_variants
 
 pytestmark = pytest.mark.django_db
 
 
-def make_job(path, **options) -> ImportJob:
+def shop_job(path, **options) -> ImportJob:
+    """A job importing the file at `path` into the shop breach."""
     breach, _ = Breach.objects.get_or_create(slug="shop", defaults={"title": "Shop"})
-    return ImportJob.objects.create(
-        breach=breach, file_path=str(path), source_name=path.name, options=options
-    )
+    return import_job(breach, path, options=options)
 
 
 def assert_nowhere(numbers: list[str], job: ImportJob) -> None:
@@ -38,7 +38,7 @@ def assert_nowhere(numbers: list[str], job: ImportJob) -> None:
 def test_a_first_row_holding_a_number_is_data_not_a_header(tmp_path, content, column):
     path = tmp_path / "kv.csv"
     path.write_text(content)
-    job = import_run(make_job(path, column=column))
+    job = import_run(shop_job(path, column=column))
     assert job.status == ImportJob.Status.DONE, job.error
     assert (job.rows, job.valid, job.new) == (2, 2, 2)
     assert job.report["column"]["name"] == "#1"
@@ -48,7 +48,7 @@ def test_a_first_row_holding_a_number_is_data_not_a_header(tmp_path, content, co
 def test_a_json_key_that_is_a_number_is_not_kept_as_a_column_name(tmp_path):
     path = tmp_path / "keys.jsonl"
     path.write_text('{"13800138000": "13800138000"}\n{"13800138000": "13900139000"}\n')
-    job = import_run(make_job(path, column="0"))
+    job = import_run(shop_job(path, column="0"))
     assert job.status == ImportJob.Status.DONE, job.error
     assert job.report["column"]["name"] == "#0"
     assert_nowhere(["13800138000", "13900139000"], job)
@@ -68,7 +68,7 @@ def test_every_member_of_a_zip_is_imported(tmp_path, members):
                 f"part{member}.csv",
                 "name,mobile\n" + "".join(f"n{i},{number}\n" for i, number in enumerate(numbers)),
             )
-    job = import_run(make_job(path))
+    job = import_run(shop_job(path))
     assert job.status == ImportJob.Status.DONE, job.error
     expected = sum(1000 + member for member in range(members))
     assert (job.rows, job.valid, job.new) == (expected, expected, expected)
@@ -78,10 +78,10 @@ def test_every_member_of_a_zip_is_imported(tmp_path, members):
 
 def test_the_unpacked_limit_counts_every_member_of_an_archive(tmp_path, settings):
     settings.IMPORT_MAX_UNPACKED_BYTES = 100 * 1024
-    before = import_run(make_job(_zip(tmp_path / "small.zip", 1, 2000)))
+    before = import_run(shop_job(_zip(tmp_path / "small.zip", 1, 2000)))
     assert before.status == ImportJob.Status.DONE, before.error
     # Five members of 24 KB each: each under the limit, together over it.
-    job = import_run(make_job(_zip(tmp_path / "many.zip", 5, 2000)))
+    job = import_run(shop_job(_zip(tmp_path / "many.zip", 5, 2000)))
     assert job.status == ImportJob.Status.FAILED
     assert "100 KB" in job.error and "together" in job.error
     breach = Breach.objects.get(slug="shop")

@@ -4,7 +4,6 @@ on the kept file, discarding it, and housekeeping deleting it after a set time."
 import datetime
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -12,12 +11,13 @@ from django.utils import timezone, translation
 from leaks.import_errors import error_for_web
 from leaks.models import Exposure, ImportJob
 from leaks.tasks import expired_data_clear
+from tests.factories import staff_user
 
 
 @pytest.fixture
 def staff(db, client, settings, tmp_path):
     settings.UPLOAD_DIR = tmp_path / "uploads"
-    user = User.objects.create_user("admin", password="x" * 20, is_staff=True, is_superuser=True)
+    user = staff_user()
     client.force_login(user)
     return user
 

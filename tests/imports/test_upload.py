@@ -5,18 +5,19 @@ import time
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
 from leaks.models import Breach, ImportJob
+from tests.factories import staff_user
 
 
 @pytest.fixture
 def staff(db):
-    return User.objects.create_user("admin", password="x" * 20, is_staff=True, is_superuser=True)
+    return staff_user()
 
 
 def test_it_sends_non_staff_to_the_login(client, db):
@@ -62,7 +63,7 @@ def test_the_form_needs_a_breach(client, staff):
 
 
 def test_staff_without_import_permissions_are_refused(client, db):
-    user = User.objects.create_user("intern", password="x" * 20, is_staff=True)
+    user = staff_user("intern", is_superuser=False)
     client.force_login(user)
     assert client.get(reverse("bc-import-new")).status_code == 403
 
@@ -73,7 +74,7 @@ def test_the_browser_shows_progress_and_the_report_across_a_reload(
     monkeypatch, settings, tmp_path, live_server, celery_worker_process, page
 ):
     settings.UPLOAD_DIR = tmp_path / "uploads"
-    user = User.objects.create_user("boss", password="x" * 20, is_staff=True)
+    user = staff_user("boss", is_superuser=False)
     user.user_permissions.add(
         *Permission.objects.filter(
             content_type__app_label="leaks",

@@ -6,13 +6,6 @@ from leaks.models import Breach
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client, django_user_model):
-    user = django_user_model.objects.create_superuser("root", "root@example.com", "pw-1234-long")
-    client.force_login(user)
-    return client
-
-
 def test_admin_passwords_are_hashed_with_argon2(django_user_model):
     user = django_user_model.objects.create_user("ann", password="pw-1234-long")
     assert user.password.startswith("argon2")

@@ -9,7 +9,8 @@ from alerts.messages import alert_sms
 from leaks import data_classes
 from leaks.advice import SAFETY_ADVICE, meanings
 from leaks.ownership import sms_text
-from tests.helpers import breach_with, check
+from tests.factories import breach_with
+from tests.support.checks import check
 
 pytestmark = pytest.mark.django_db
 

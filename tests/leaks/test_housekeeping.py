@@ -42,12 +42,13 @@ def test_new_key_notes_of_long_finished_imports_are_deleted():
     from datetime import timedelta
 
     from leaks.housekeeping import expired_data_clear as clear
-    from leaks.models import Breach, ImportJob, NewExposure
+    from leaks.models import Breach, NewExposure
+    from tests.factories import import_job
 
     breach = Breach.objects.create(slug="b", title="b")
     now = timezone.now()
     old, recent = (
-        ImportJob.objects.create(breach=breach, source_name="x", file_path="-", finished_at=at)
+        import_job(breach, "-", source_name="x", finished_at=at)
         for at in (now - timedelta(days=9), now - timedelta(days=1))
     )
     for job in (old, recent):

@@ -7,7 +7,7 @@ from leaks.hashing import current_version, legacy_phone_hash
 from leaks.lookups import breaches_for_phone
 from leaks.models import Breach, LegacyExposure
 from leaks.phones import normalize
-from tests.helpers import check
+from tests.support.checks import check
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def test_a_legacy_row_still_answers_the_server_side_check(client, legacy_breach)
 
 
 def test_lookups_find_legacy_and_new_rows_together(legacy_breach):
-    from tests.helpers import breach_with
+    from tests.factories import breach_with
 
     breach_with("new", ["13800138000"], title="Imported after")
     found = list(breaches_for_phone(normalize("13800138000")))
@@ -45,7 +45,7 @@ def test_the_command_lists_and_drops_a_breachs_legacy_rows(legacy_breach):
 
     from django.core.management import call_command
 
-    from tests.helpers import breach_with
+    from tests.factories import breach_with
 
     out = StringIO()
     call_command("legacy_exposures", stdout=out)

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from leaks import oprf, private_client
 from leaks.hashing import phone_bucket, server_key
-from tests.helpers import breach_with
+from tests.factories import breach_with
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,6 @@
 """A breach is unpublished until an import into it finished and an admin publishes it."""
 
 import pytest
-from django.contrib.auth.models import User
-from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
@@ -10,20 +8,12 @@ from alerts.models import AlertDelivery
 from leaks.demo import load_demo
 from leaks.importer import import_run
 from leaks.lookups import breaches_for_phone, totals
-from leaks.models import Breach, ImportJob
+from leaks.models import Breach
 from leaks.phones import normalize
-from tests.alerts_helpers import dump_job, subscribe
+from tests.factories import dump_job, import_job, subscribe
 
 pytestmark = pytest.mark.django_db
 NUMBER = "13800138000"
-
-
-@pytest.fixture
-def admin_client(db):
-    user = User.objects.create_user("admin", password="x" * 20, is_staff=True, is_superuser=True)
-    admin = Client()
-    admin.force_login(user)
-    return admin
 
 
 def imported(tmp_path, slug: str, numbers: list[str], capture) -> Breach:
@@ -71,7 +61,7 @@ def test_publishing_is_refused_without_a_finished_import(admin_client, tmp_path,
     failed = Breach.objects.create(slug="failed", title="Failed")
     path = tmp_path / "junk.csv"
     path.write_bytes(b"\x00\x01" * 100)
-    import_run(ImportJob.objects.create(breach=failed, file_path=str(path), source_name="j"))
+    import_run(import_job(failed, path, source_name="j"))
     changelist = reverse("admin:leaks_breach_changelist")
     with translation.override("en"):
         response = admin_client.post(

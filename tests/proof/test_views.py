@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from leaks.hashing import phone_key
 from leaks.models import Breach, Exposure
-from tests.helpers import check
 from tests.support import privacy_scan
+from tests.support.checks import check
 from tests.support.privacy_scan import database_text, digits_variants
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,8 @@ from leaks.importer import import_create, import_run
 from leaks.models import Breach, ImportJob
 from leaks.phones import normalize
 from leaks.reporting import RedactNumbersFilter, redact
-from tests.helpers import breach_with, check
+from tests.factories import breach_with, import_job
+from tests.support.checks import check
 from tests.support.privacy_scan import (
     assert_number_nowhere,
     broker_text,
@@ -42,7 +43,7 @@ def test_no_plaintext_number_in_database_logs_or_cache(tmp_path, client, all_log
     dump = tmp_path / "dump.csv"
     dump.write_text("手机号,备注\n" + "\n".join(f"{n},x" for n in NUMBERS) + "\n1380013,bad\n")
     breach = Breach.objects.create(slug="privacy", title="Privacy")
-    job = ImportJob.objects.create(breach=breach, file_path=str(dump), source_name="dump.csv")
+    job = import_job(breach, dump)
     assert import_run(job).new == 3
 
     for typed in ("13800138000", "+86 139 0013 9000", "13700137000", "1380013"):

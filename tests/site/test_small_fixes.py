@@ -12,7 +12,8 @@ from django.utils import translation
 
 from leaks.demo import DEMO_NUMBER
 from leaks.phones import InvalidPhone, normalize
-from tests.helpers import breach_with, check
+from tests.factories import breach_with
+from tests.support.checks import check
 from tests.support.services import need
 
 ROOT = Path(__file__).resolve().parent.parent.parent

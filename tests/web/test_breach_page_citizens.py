@@ -10,8 +10,8 @@ from leaks.import_tally import province
 from leaks.models import Breach
 from leaks.phones import normalize
 from leaks.provinces import UNKNOWN, canonical, label
-from tests.breach_factory import breach_with_numbers
-from tests.helpers import check
+from tests.factories import breach_with_numbers
+from tests.support.checks import check
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.utils import timezone, translation
 
 from leaks.catalogue import MIN_REGION_COUNT, breach_quality
 from leaks.models import Breach, ImportJob
-from tests.breach_factory import breach_with_numbers
+from tests.factories import breach_with_numbers, import_job
 
 pytestmark = pytest.mark.django_db
 
@@ -103,21 +103,21 @@ def test_small_regions_are_folded_into_other(breaches):
 
 def test_quality_survives_odd_reports(breaches):
     breach = breaches["small"]
-    ImportJob.objects.create(
-        breach=breach,
-        status=ImportJob.Status.DONE,
+    import_job(
+        breach,
+        "/nonexistent",
         source_name="old.csv",
-        file_path="/nonexistent",
+        status=ImportJob.Status.DONE,
         rows=5,
         valid=3,
         invalid=2,
         report={"kinds": "mobile", "virtual_operator": -4, "top_regions": {"X": "many"}},
     )
-    ImportJob.objects.create(
-        breach=breach,
-        status=ImportJob.Status.DONE,
+    import_job(
+        breach,
+        "/nonexistent",
         source_name="older.csv",
-        file_path="/nonexistent",
+        status=ImportJob.Status.DONE,
         report=["not", "a", "dict"],
     )
     quality = breach_quality(breach)

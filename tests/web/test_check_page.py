@@ -1,7 +1,8 @@
 import pytest
 from django.test import Client
 
-from tests.helpers import breach_with, check
+from tests.factories import breach_with
+from tests.support.checks import check
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,6 @@
-"""The chunked import: counts, the quality report, re-runs, failures and cleanup."""
+"""The chunked import: counts, the quality report, re-runs, failures and cleanup.
+
+Small dumps (column, encoding) are in test_small_dumps.py; the commands in test_commands.py."""
 
 import json
 
@@ -7,6 +9,7 @@ from django.core.management import call_command
 
 from leaks.importer import import_create, import_run
 from leaks.models import Breach, Exposure, ImportChunk, ImportJob, StagedHash
+from tests.factories import import_job
 from tests.support.privacy_scan import database_text, digits_variants
 
 
@@ -27,16 +30,6 @@ def write_dump(path, rows: int = 3000) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def make_job(breach, path, **options) -> ImportJob:
-    return ImportJob.objects.create(
-        breach=breach,
-        file_path=str(path),
-        source_name=path.name,
-        options=options,
-        size=path.stat().st_size,
-    )
-
-
 @pytest.fixture
 def breach(db):
     return Breach.objects.create(slug="shop", title="Shop")
@@ -45,7 +38,7 @@ def breach(db):
 def test_it_counts_and_reports_the_quality_of_a_dump(breach, tmp_path):
     dump = tmp_path / "d.csv"
     write_dump(dump)
-    job = import_run(make_job(breach, dump))
+    job = import_run(import_job(breach, dump))
     assert job.status == ImportJob.Status.DONE, job.error
     assert (job.rows, job.valid, job.invalid) == (3007, 3004, 2)
     # 1000 distinct mobiles + 13800138000 + virtual + landline + foreign.
@@ -70,9 +63,9 @@ def test_a_chunked_import_equals_a_single_chunk_import(db, tmp_path, settings):
     write_dump(dump, rows=20000)
     one = Breach.objects.create(slug="one", title="One")
     many = Breach.objects.create(slug="many", title="Many")
-    single = import_run(make_job(one, dump))
+    single = import_run(import_job(one, dump))
     settings.IMPORT_CHUNK_BYTES = 4096
-    chunked = import_run(make_job(many, dump))
+    chunked = import_run(import_job(many, dump))
     assert ImportChunk.objects.filter(job=chunked).count() > 50
     assert ImportChunk.objects.filter(job=single).count() == 1
     fields = ("rows", "valid", "invalid", "duplicates", "known", "new")
@@ -86,10 +79,13 @@ def test_a_chunked_import_equals_a_single_chunk_import(db, tmp_path, settings):
 def test_rerunning_the_same_dump_adds_nothing(breach, tmp_path):
     dump = tmp_path / "d.csv"
     write_dump(dump, rows=500)
-    first = import_run(make_job(breach, dump))
-    again = import_run(make_job(breach, dump))
-    assert again.new == 0
-    assert again.known == first.new
+    first = import_run(import_job(breach, dump))
+    again = import_run(import_job(breach, dump))
+    # 500 mobiles + 13800138000 + virtual + landline + foreign.
+    assert first.new == 504
+    assert (again.new, again.known) == (0, first.new)
+    breach.refresh_from_db()
+    assert breach.pwn_count == first.new
     assert Exposure.objects.filter(breach=breach).count() == first.new
 
 
@@ -100,7 +96,7 @@ def test_a_chunk_run_twice_counts_once(breach, tmp_path, settings):
     settings.IMPORT_CHUNK_BYTES = 2048
     dump = tmp_path / "d.csv"
     write_dump(dump, rows=2000)
-    job = make_job(breach, dump)
+    job = import_job(breach, dump)
     chunk_ids = import_plan(job)
     first = ImportChunk.objects.get(pk=chunk_ids[0])
     import_chunk_run(first, worker="a", finish=False)
@@ -118,6 +114,7 @@ def test_a_chunk_run_twice_counts_once(breach, tmp_path, settings):
     ("content", "reason"),
     [
         (b"\x00\x01\x02junk" * 1000, "binary"),
+        (b"\x00\x01\x02PK\x03\x04" * 100, "binary"),
         (b"name,age\nx,y\n", "No column looks like phone numbers"),
     ],
 )
@@ -126,12 +123,12 @@ def test_a_broken_dump_fails_with_a_reason_and_leaves_the_breach_alone(
 ):
     good = tmp_path / "good.csv"
     write_dump(good, rows=10)
-    import_run(make_job(breach, good))
+    import_run(import_job(breach, good))
     breach.refresh_from_db()
     before = (breach.pwn_count, Exposure.objects.count())
     bad = tmp_path / "bad.csv"
     bad.write_bytes(content)
-    job = make_job(breach, bad)
+    job = import_job(breach, bad)
     ImportJob.objects.filter(pk=job.pk).update(delete_file=True)
     job = import_run(ImportJob.objects.get(pk=job.pk))
     assert job.status == ImportJob.Status.FAILED
@@ -150,36 +147,11 @@ def test_a_failure_midway_through_a_chunked_import_rolls_nothing_in(breach, tmp_
     write_dump(dump, rows=2000)
     with open(dump, "a") as handle:
         handle.write("x," + "1" * 5000 + ",13800138000\n")
-    job = import_run(make_job(breach, dump))
+    job = import_run(import_job(breach, dump))
     assert job.status == ImportJob.Status.FAILED
     assert "longer than 2 KB" in job.error
     assert Exposure.objects.count() == 0
     assert not StagedHash.objects.exists()
-
-
-def test_the_command_prints_its_summary_and_takes_format_options(
-    transactional_db, tmp_path, capsys, eager_celery
-):
-    dump = tmp_path / "d.dat"
-    dump.write_bytes("a|b\nx|13800138000\ny|13900139000\n".encode("gbk"))
-    call_command(
-        "import_breach",
-        str(dump),
-        "--breach",
-        "cmd",
-        "--format",
-        "csv",
-        "--column",
-        "b",
-        "--encoding",
-        "gbk",
-        "--region",
-        "CN",
-        "--timeout",
-        "30",
-    )
-    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert (summary["rows"], summary["valid"], summary["new"]) == (2, 2, 2)
 
 
 def test_an_upload_job_deletes_its_file_and_stores_no_number(
@@ -210,7 +182,7 @@ def test_resume_hands_a_stalled_chunk_to_another_worker(
     dump = tmp_path / "d.csv"
     write_dump(dump, rows=1000)
     breach = Breach.objects.create(slug="stall", title="Stall")
-    job = make_job(breach, dump)
+    job = import_job(breach, dump)
     import_plan(job)
     long_ago = timezone.now() - timedelta(seconds=settings.IMPORT_STALL_SECONDS + 5)
     job.chunks.update(status="running", worker="gone@host", heartbeat=long_ago)
@@ -227,9 +199,9 @@ def test_chunks_never_cut_a_quoted_field_that_spans_lines(db, tmp_path, settings
     dump.write_text('"id","note","手机号"\n' + "\n".join(rows) + "\n", encoding="utf-8")
     one = Breach.objects.create(slug="one", title="One")
     many = Breach.objects.create(slug="many", title="Many")
-    single = import_run(make_job(one, dump))
+    single = import_run(import_job(one, dump))
     settings.IMPORT_CHUNK_BYTES = 1000
-    chunked = import_run(make_job(many, dump))
+    chunked = import_run(import_job(many, dump))
     assert ImportChunk.objects.filter(job=chunked).count() > 10
     assert (single.rows, single.valid, single.invalid) == (400, 400, 0)
     assert (chunked.rows, chunked.valid, chunked.invalid, chunked.new) == (400, 400, 0, 400)
@@ -253,7 +225,7 @@ def test_a_job_being_planned_by_another_worker_is_left_alone(breach, tmp_path, s
 
     dump = tmp_path / "d.csv"
     write_dump(dump, rows=500)
-    job = make_job(breach, dump)
+    job = import_job(breach, dump)
     ImportJob.objects.filter(pk=job.pk).update(status="running", started_at=timezone.now())
     assert import_plan(job) == []
     job.refresh_from_db()
@@ -279,7 +251,7 @@ def test_a_chunk_reports_it_is_alive_while_its_reader_is_silent(tmp_path, settin
     breach = Breach.objects.create(slug="slow", title="Slow")
     dump = tmp_path / "d.csv"
     write_dump(dump, rows=10)
-    job = make_job(breach, dump)
+    job = import_job(breach, dump)
     (chunk_id,) = importer.import_plan(job)
     chunk = ImportChunk.objects.get(pk=chunk_id)
     long_ago = timezone.now() - timezone.timedelta(hours=1)
@@ -293,7 +265,7 @@ def test_a_finished_job_keeps_no_row_taken_for_a_header(breach, tmp_path):
     dump = tmp_path / "d.csv"
     # No header: the first row has no digits, so it is read as one.
     dump.write_text("张三丰,北京市朝阳区某街道\n李四,13800138000\n王五,13900139000\n")
-    job = import_run(make_job(breach, dump))
+    job = import_run(import_job(breach, dump))
     assert job.status == ImportJob.Status.DONE, job.error
     assert "张三丰" not in json.dumps(job.plan, ensure_ascii=False)
     assert "朝阳区" not in json.dumps(job.plan, ensure_ascii=False)
