@@ -47,6 +47,11 @@ worker: $(STAMP)
 test: lint
 	$(VENV)/bin/pytest
 
+# The edit-test loop: every test not marked slow (browser, worker, over ~0.3 s), no lint.
+.PHONY: test-fast
+test-fast: $(STAMP)
+	$(VENV)/bin/pytest -m "not slow"
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

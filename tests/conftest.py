@@ -19,6 +19,13 @@ from tests.support.services import CHROMIUM, need
 from tests.support.workers import purge_queue, start_worker, stop_worker
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A browser or a worker process is slow whatever the test does with it."""
+    for item in items:
+        if item.get_closest_marker("browser") or item.get_closest_marker("worker"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     from django.core.cache import cache
