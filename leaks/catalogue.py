@@ -27,7 +27,6 @@ DEFAULT_SORT = "added"
 MIN_REGION_COUNT = 10
 
 
-
 def breaches_listed(
     *, sort: str = DEFAULT_SORT, domain: str = "", include_unverified: bool = True
 ) -> QuerySet[Breach]:
