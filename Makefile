@@ -52,9 +52,11 @@ test: lint
 test-fast: $(STAMP)
 	$(VENV)/bin/pytest -m "not slow"
 
+# Style, and the places' import rules (docs/ARCHITECTURE.md, contracts in pyproject.toml).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .

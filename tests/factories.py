@@ -9,15 +9,15 @@ finished long ago, a breach whose rows predate the importer) are written directl
 import shutil
 import tempfile
 from pathlib import Path
-from unittest import mock
 
 from django.contrib.auth.models import User
 from django.utils import timezone
 
 from alerts import crypto, services
 from alerts.models import Subscription
+from imports.importer import import_run
+from imports.jobs import import_create
 from leaks.hashing import current_version, phone_key
-from leaks.importer import import_create, import_run
 from leaks.models import Breach, Exposure, ImportJob
 from leaks.phones import normalize
 from leaks.publishing import breach_publish
@@ -51,22 +51,20 @@ def import_job(
     options: dict | None = None,
     **state,
 ) -> ImportJob:
-    """An import job recorded by `import_create`, its task not queued: the test runs it
-    in this process (`import_run`). A test about queuing calls `import_create` itself.
+    """An import job recorded by `import_create`, not queued: the test runs it in this
+    process (`import_run`). A test about queuing calls `import_create` itself.
 
     `state` sets what the job reached before the test starts (status, counts, report,
     finished_at), written after creation as a worker would have written it."""
     path = Path(path)
-    # import_create queues the task once the job is committed (at once outside a
-    # transaction); the stand-in is bound then, so a later commit queues nothing either.
-    with mock.patch("leaks.tasks.import_dump"):
-        job = import_create(
-            breach=breach,
-            path=path,
-            source_name=source_name or path.name,
-            delete_file=delete_file,
-            options=options,
-        )
+    job = import_create(
+        breach=breach,
+        path=path,
+        source_name=source_name or path.name,
+        delete_file=delete_file,
+        options=options,
+        queue=False,
+    )
     if state:
         ImportJob.objects.filter(pk=job.pk).update(**state)
         job.refresh_from_db()

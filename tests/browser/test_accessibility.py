@@ -6,7 +6,7 @@ link is the first thing the keyboard reaches, and touch targets are 44 px.
 
 import pytest
 
-from leaks.demo import DEMO_NUMBER, load_demo
+from imports.demo import DEMO_NUMBER, load_demo
 from tests.support import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

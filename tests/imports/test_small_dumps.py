@@ -5,8 +5,8 @@ commands in test_commands.py."""
 
 import pytest
 
+from imports.importer import import_run
 from leaks.hashing import phone_key
-from leaks.importer import import_run
 from leaks.models import Breach, Exposure, ImportJob, NewExposure, StagedHash
 from tests.factories import import_job
 
