@@ -32,7 +32,7 @@ def _fresh_cache() -> Iterator[None]:
 
     if settings.REDIS_URL:
         # Only the tests' own keys: clear() would FLUSHDB the Celery broker too.
-        client = cache._cache.get_client(write=True)
+        client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
         for key in client.scan_iter(f"{settings.CACHES['default']['KEY_PREFIX']}:*"):
             client.delete(key)
     else:

@@ -8,6 +8,7 @@ finished long ago, a breach whose rows predate the importer) are written directl
 
 import shutil
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 from django.contrib.auth.models import User
@@ -111,7 +112,7 @@ def subscribe(number: str, *, email: str | None = None, confirmed: bool = True) 
         services.subscription_confirm(subscription=subscription)
         # Confirmed a moment before the import, as a real subscriber would be.
         Subscription.objects.filter(pk=subscription.pk).update(
-            confirmed_at=timezone.now() - timezone.timedelta(minutes=1)
+            confirmed_at=timezone.now() - timedelta(minutes=1)
         )
     return subscription
 
