@@ -7,7 +7,7 @@ from alerts.models import AlertDelivery
 from leaks.models import Breach
 from tests.factories import subscribe
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 @pytest.fixture

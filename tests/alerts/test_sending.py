@@ -50,6 +50,7 @@ def _import(tmp_path, breach, numbers, capture, name="dump.csv"):
     return job
 
 
+@pytest.mark.slow
 def test_an_import_alerts_each_confirmed_subscriber_once(
     tmp_path, shop, smtp_server, sms_stub, eager_celery, django_capture_on_commit_callbacks
 ):
@@ -82,6 +83,7 @@ def test_an_import_alerts_each_confirmed_subscriber_once(
     assert AlertDelivery.objects.count() == 2
 
 
+@pytest.mark.slow
 def test_only_numbers_new_to_the_breach_alert(
     tmp_path, shop, smtp_server, eager_celery, django_capture_on_commit_callbacks
 ):
@@ -91,6 +93,7 @@ def test_only_numbers_new_to_the_breach_alert(
     assert len(smtp_server.messages) == 1
 
 
+@pytest.mark.slow
 def test_a_sensitive_breach_is_told_only_over_the_number_itself(
     tmp_path, clinic, smtp_server, sms_stub, eager_celery, django_capture_on_commit_callbacks
 ):
@@ -104,6 +107,7 @@ def test_a_sensitive_breach_is_told_only_over_the_number_itself(
     assert "Clinic patients" in text.form["Body"]
 
 
+@pytest.mark.slow
 def test_with_proof_required_email_alerts_name_no_breach(
     tmp_path,
     shop,
@@ -124,6 +128,7 @@ def test_with_proof_required_email_alerts_name_no_breach(
     assert "Card shop members" in sms_stub.requests[0].form["Body"]
 
 
+@pytest.mark.slow
 def test_a_retried_task_sends_nothing_twice(
     tmp_path, shop, smtp_server, sms_stub, eager_celery, django_capture_on_commit_callbacks
 ):
@@ -155,6 +160,7 @@ def test_a_claimed_alert_is_not_claimed_again(tmp_path, shop):
     assert sending.delivery_claim_next(skip_channels=set()) is None
 
 
+@pytest.mark.slow
 def test_a_temporary_failure_is_retried_with_backoff_and_shown_without_the_address(
     tmp_path, shop, smtp_server, settings, all_logs
 ):
@@ -187,6 +193,7 @@ def test_backoff_grows_and_is_capped(settings):
     assert [sending.backoff_seconds(n) for n in (1, 2, 3, 4, 5, 6)] == [60, 120, 240, 480, 600, 600]
 
 
+@pytest.mark.slow
 def test_it_gives_up_after_the_last_attempt(tmp_path, shop, sms_stub, settings):
     settings.ALERTS_MAX_ATTEMPTS = 2
     subscribe(NUMBER)
@@ -214,6 +221,7 @@ def test_a_stale_claim_is_sent_again_and_a_fresh_one_is_not(tmp_path, shop, smtp
     assert len(smtp_server.messages) == 1
 
 
+@pytest.mark.slow
 def test_sending_is_throttled_per_channel(tmp_path, shop, smtp_server, settings):
     # An hour's window: a minute's could roll over mid-test and let a third through.
     settings.ALERTS_EMAIL_RATE = "2/h"
@@ -226,6 +234,7 @@ def test_sending_is_throttled_per_channel(tmp_path, shop, smtp_server, settings)
     assert left.attempts == 0
 
 
+@pytest.mark.slow
 def test_one_run_sends_one_batch(tmp_path, shop, smtp_server):
     _pending(tmp_path, shop, ["a@example.com", "b@example.com", "c@example.com"])
     assert sending.deliveries_send_due(limit=2).sent == 2
@@ -243,6 +252,7 @@ def test_subscribers_confirmed_after_the_import_get_no_alert_for_it(tmp_path, sh
     assert deliveries_create_for_job(job=job) == 0
 
 
+@pytest.mark.slow
 def test_the_alert_flow_keeps_numbers_and_contacts_out_of_storage_and_logs(
     tmp_path,
     shop,

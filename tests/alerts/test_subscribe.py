@@ -47,6 +47,7 @@ def proven(client, sms_outbox):
     return client
 
 
+@pytest.mark.slow
 def test_without_proof_the_page_asks_to_prove_the_number_first(client, smtp_server):
     page = client.get(reverse("bc-alerts-subscribe"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Verify by SMS and turn on alerts" in page
@@ -131,6 +132,7 @@ def test_confirmation_emails_to_one_address_are_limited(proven, smtp_server, set
     assert len(smtp_server.messages) == 2
 
 
+@pytest.mark.slow
 def test_subscribing_is_rate_limited_per_client(proven, smtp_server, settings):
     settings.RATELIMIT_SUBSCRIBE_PER_IP = "2/h"
     for n in range(2):
@@ -156,6 +158,7 @@ def test_a_bad_address_is_refused(proven, smtp_server):
     assert smtp_server.messages == [] and Subscription.objects.count() == 0
 
 
+@pytest.mark.slow
 def test_one_email_watches_several_numbers_and_a_number_has_several_subscriptions(
     client, smtp_server, sms_outbox, settings
 ):

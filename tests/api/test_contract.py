@@ -69,6 +69,7 @@ def assert_error(response, status: int, code: str) -> dict:
 # The catalogue
 
 
+@pytest.mark.slow
 def test_it_lists_breaches_without_retired_ones(client, breaches):
     response = client.get("/api/v1/breaches")
     assert response.status_code == 200
@@ -81,23 +82,27 @@ def test_it_lists_breaches_without_retired_ones(client, breaches):
     assert shop["data_classes"] == ["phone", "name"]
 
 
+@pytest.mark.slow
 def test_it_filters_breaches_by_domain(client, breaches):
     response = client.get("/api/v1/breaches", {"domain": "CARDS.example"})
     assert [b["name"] for b in response.json()] == ["card-shop"]
     assert client.get("/api/v1/breaches", {"domain": "nowhere.example"}).json() == []
 
 
+@pytest.mark.slow
 def test_it_leaves_out_unverified_breaches_on_request(client, breaches):
     response = client.get("/api/v1/breaches", {"include_unverified": "false"})
     assert sorted(b["name"] for b in response.json()) == ["card-shop", "clinic"]
 
 
+@pytest.mark.slow
 def test_it_rejects_a_malformed_filter(client, breaches):
     response = client.get("/api/v1/breaches", {"include_unverified": "perhaps"})
     body = assert_error(response, 400, "invalid_request")
     assert "include_unverified" in body["message"]
 
 
+@pytest.mark.slow
 def test_it_gets_one_breach(client, breaches):
     response = client.get("/api/v1/breaches/card-shop")
     assert response.status_code == 200
@@ -105,6 +110,7 @@ def test_it_gets_one_breach(client, breaches):
     assert response.json()["domain"] == "cards.example"
 
 
+@pytest.mark.slow
 def test_it_answers_404_for_unknown_and_retired_breaches(client, breaches):
     assert_error(client.get("/api/v1/breaches/nothing"), 404, "not_found")
     assert_error(client.get("/api/v1/breaches/old"), 404, "not_found")
@@ -119,6 +125,7 @@ def test_it_lists_data_classes_in_the_requested_language(client):
     assert chinese["ETag"] != client.get("/api/v1/dataclasses", HTTP_ACCEPT_LANGUAGE="en")["ETag"]
 
 
+@pytest.mark.slow
 def test_it_gets_the_latest_breach(client, breaches):
     Breach.objects.filter(slug="rumour").update(added_date=timezone.now() + datetime.timedelta(1))
     assert client.get("/api/v1/latestbreach").json()["name"] == "rumour"
@@ -128,6 +135,7 @@ def test_latest_breach_is_404_when_there_is_none(client, db):
     assert_error(client.get("/api/v1/latestbreach"), 404, "not_found")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "path",
     [
@@ -150,6 +158,7 @@ def test_catalogue_answers_are_cacheable_and_revalidate(client, breaches, path):
     assert since.status_code == 304
 
 
+@pytest.mark.slow
 def test_an_import_changes_the_etag(client, breaches):
     before = client.get("/api/v1/breaches")["ETag"]
     breach_with_numbers("new-dump", ["13700137000"])
@@ -158,6 +167,7 @@ def test_an_import_changes_the_etag(client, breaches):
     assert after["ETag"] != before
 
 
+@pytest.mark.slow
 def test_an_edit_changes_the_etag(client, breaches):
     before = client.get("/api/v1/breaches/card-shop")["ETag"]
     shop = breaches["shop"]
@@ -171,12 +181,14 @@ def test_an_edit_changes_the_etag(client, breaches):
 # The lookup
 
 
+@pytest.mark.slow
 def test_lookup_returns_names_by_default(client, breaches, key):
     response = lookup(client, {"number": NUMBER}, key)
     assert response.status_code == 200
     assert response.json() == {"breaches": [{"name": "card-shop"}, {"name": "rumour"}]}
 
 
+@pytest.mark.slow
 def test_lookup_returns_full_breaches_when_not_truncated(client, breaches, key):
     response = lookup(client, {"number": "+86 138 0013 8000", "truncate_response": False}, key)
     found = response.json()["breaches"]
@@ -184,6 +196,7 @@ def test_lookup_returns_full_breaches_when_not_truncated(client, breaches, key):
     assert set(found[0]) == BREACH_FIELDS
 
 
+@pytest.mark.slow
 def test_lookup_never_returns_sensitive_or_retired_breaches(client, breaches, key):
     response = lookup(client, {"number": NUMBER, "truncate_response": False}, key)
     names = {b["name"] for b in response.json()["breaches"]}
@@ -192,11 +205,13 @@ def test_lookup_never_returns_sensitive_or_retired_breaches(client, breaches, ke
     assert all(not b["is_sensitive"] for b in response.json()["breaches"])
 
 
+@pytest.mark.slow
 def test_lookup_can_leave_out_unverified_breaches(client, breaches, key):
     response = lookup(client, {"number": NUMBER, "include_unverified": False}, key)
     assert response.json() == {"breaches": [{"name": "card-shop"}]}
 
 
+@pytest.mark.slow
 def test_lookup_of_an_unknown_number_is_an_empty_list(client, breaches, key):
     response = lookup(client, {"number": "13700137000"}, key)
     assert response.status_code == 200

@@ -83,6 +83,7 @@ def test_a_key_rejects_a_malformed_rate(db):
         apikey_create(name="bad", rate="lots")
 
 
+@pytest.mark.slow
 def test_no_plaintext_number_in_logs_or_database_from_api_calls(client, db, all_logs):
     breach_with_numbers("shop", [NUMBER])
     _api_key, token = apikey_create(name="logs", rate="3/h")
@@ -105,6 +106,7 @@ def test_no_plaintext_number_in_logs_or_database_from_api_calls(client, db, all_
 # The admin
 
 
+@pytest.mark.slow
 def test_admin_shows_a_new_key_once(admin_client, client):
     response = admin_client.post(
         "/admin/api/apikey/add/", {"name": "Bitwarden", "rate": "30/m"}, follow=True
@@ -123,6 +125,7 @@ def test_admin_shows_a_new_key_once(admin_client, client):
     assert lookup(client, token).status_code == 200
 
 
+@pytest.mark.slow
 def test_admin_revokes_keys(admin_client, client):
     api_key, token = apikey_create(name="old partner")
     response = admin_client.post(

@@ -15,6 +15,8 @@ import pytest
 from api.keys import apikey_create
 from tests.factories import breach_with_numbers
 
+pytestmark = pytest.mark.slow
+
 ST = Path(sys.executable).with_name("st")
 
 

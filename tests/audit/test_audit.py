@@ -35,6 +35,7 @@ def test_creating_a_breach_in_the_admin_is_recorded_with_who(admin_client):
     assert event.changes["slug"] == "card-shop"
 
 
+@pytest.mark.slow
 def test_editing_a_breach_records_what_changed(admin_client):
     breach = Breach.objects.create(slug="card-shop", title="Card shop", domain="cards.example")
     AuditEvent.objects.all().delete()
@@ -49,6 +50,7 @@ def test_editing_a_breach_records_what_changed(admin_client):
     assert "title" not in event.changes
 
 
+@pytest.mark.slow
 def test_deleting_a_breach_is_recorded(admin_client):
     breach = Breach.objects.create(slug="card-shop", title="Card shop")
     response = admin_client.post(f"/admin/leaks/breach/{breach.pk}/delete/", {"post": "yes"})
@@ -62,6 +64,7 @@ def test_deleting_a_breach_is_recorded(admin_client):
     )
 
 
+@pytest.mark.slow
 def test_bulk_deletion_records_every_breach(admin_client):
     ids = [Breach.objects.create(slug=f"b{i}", title=f"B{i}").pk for i in range(3)]
     response = admin_client.post(
@@ -101,6 +104,7 @@ def test_starting_an_import_records_who_and_which_file(tmp_path, django_user_mod
     assert event.changes == {"job": job.pk, "file": "dump.csv"}
 
 
+@pytest.mark.slow
 def test_the_audit_log_is_read_only_in_the_admin(admin_client):
     Breach.objects.create(slug="shop", title="Shop")
     event = AuditEvent.objects.get()

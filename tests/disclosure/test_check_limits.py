@@ -73,10 +73,12 @@ def test_an_invalid_number_is_not_counted(client):
     assert check(client, "13800138000").status_code == 200
 
 
+@pytest.mark.slow
 def test_a_real_user_checking_a_few_times_with_defaults_is_never_blocked(client):
     assert all(check(client, "138 0013 8000").status_code == 200 for _ in range(8))
 
 
+@pytest.mark.slow
 @override_settings(RATELIMIT_ADMIN_LOGIN_PER_IP="3/15m")
 def test_admin_login_is_rate_limited(client, django_user_model):
     django_user_model.objects.create_user(
@@ -89,6 +91,7 @@ def test_admin_login_is_rate_limited(client, django_user_model):
     assert client.post("/admin/login/", right).status_code == 429
 
 
+@pytest.mark.slow
 def test_admin_login_still_logs_in_below_the_limit(client, django_user_model):
     django_user_model.objects.create_user(
         "boss", password="right-horse-battery-staple", is_staff=True

@@ -39,6 +39,7 @@ def lookup(client, key: str, number: str = WATCHED):
 # The keyed API.
 
 
+@pytest.mark.slow
 def test_forty_keyed_lookups_of_one_number_get_at_most_its_budget(client, settings):
     settings.RATELIMIT_CHECK_PER_NUMBER = "12/h"
     breach_with("shop", [WATCHED])
@@ -51,6 +52,7 @@ def test_forty_keyed_lookups_of_one_number_get_at_most_its_budget(client, settin
     assert lookup(client, token, UNWATCHED).status_code == 200
 
 
+@pytest.mark.slow
 def test_the_web_and_the_api_share_one_budget_per_number(client, settings):
     settings.RATELIMIT_CHECK_PER_NUMBER = "5/h"
     _, token = apikey_create(name="partner")
@@ -107,6 +109,7 @@ def test_the_api_has_a_global_budget(client, settings):
 # Subscribing and the proof flow.
 
 
+@pytest.mark.slow
 def test_subscribe_pages_for_a_watched_and_an_unwatched_number_are_identical(sms_outbox):
     from tests.factories import subscribe
 
@@ -151,6 +154,7 @@ def test_a_session_keeps_no_lookup_key_and_expires_with_its_result(client, setti
     assert 0 < client.session.get_expiry_age() <= settings.SESSION_RESULT_TTL_SECONDS
 
 
+@pytest.mark.slow
 def test_a_proof_past_the_numbers_budget_shows_no_result(client, sms_outbox, settings):
     settings.RATELIMIT_CHECK_PER_NUMBER = "1/h"
     breach_with("clinic", [WATCHED], title="Clinic patients", is_sensitive=True)
@@ -165,6 +169,7 @@ def test_a_proof_past_the_numbers_budget_shows_no_result(client, sms_outbox, set
 # Networks.
 
 
+@pytest.mark.slow
 @override_settings(
     TRUSTED_PROXIES=["127.0.0.1"],
     RATELIMIT_CHECK_PER_NETWORK="60/h",
@@ -188,6 +193,7 @@ def test_150_slash64s_of_one_slash48_get_at_most_a_networks_budget(client):
     assert elsewhere.status_code == 302
 
 
+@pytest.mark.slow
 @override_settings(RATELIMIT_ADMIN_LOGIN_PER_IP="10/15m")
 def test_bad_logins_from_one_network_do_not_lock_the_admin_out(django_user_model):
     django_user_model.objects.create_user(
@@ -217,6 +223,7 @@ def _settings_value(expression: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_debug_is_off_unless_set_and_there_is_no_public_secret_key():
     assert _settings_value("s.DEBUG", SECRET_KEY="k" * 50).stdout.strip() == "False"
     assert _settings_value("s.DEBUG", SECRET_KEY="k" * 50, DEBUG="1").stdout.strip() == "True"
@@ -224,6 +231,7 @@ def test_debug_is_off_unless_set_and_there_is_no_public_secret_key():
     assert missing.returncode != 0 and "SECRET_KEY" in missing.stderr
 
 
+@pytest.mark.slow
 def test_make_writes_secrets_readable_by_their_owner_only(tmp_path):
     need(shutil.which("make") is not None, "make")
     shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
@@ -276,6 +284,7 @@ def test_past_its_limit_a_client_passes_with_a_puzzle_it_solved_once(client, che
     assert _post(client, UNWATCHED, payload).status_code == 429
 
 
+@pytest.mark.slow
 @override_settings(RATELIMIT_CHECK_PER_IP="1/h", RATELIMIT_CHECK_PER_NETWORK="")
 def test_a_puzzle_is_harder_the_further_past_the_limit_and_an_easier_one_is_refused(
     client, cheap_puzzles
@@ -291,6 +300,7 @@ def test_a_puzzle_is_harder_the_further_past_the_limit_and_an_easier_one_is_refu
     assert _post(client, WATCHED, _solved(client)).status_code == 302
 
 
+@pytest.mark.slow
 @override_settings(POW_CALM_CHECKS_PER_MINUTE=5)
 def test_under_pressure_a_fresh_visitor_solves_a_puzzle_instead_of_being_locked_out(
     cheap_puzzles,

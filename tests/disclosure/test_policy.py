@@ -1,5 +1,6 @@
 import threading
 
+import pytest
 from django.test import RequestFactory, override_settings
 
 from disclosure.counters import count, opaque
@@ -188,6 +189,7 @@ def test_ratelimit_enable_false_allows_everything():
     assert all(authorize_check(request_from(), NUMBER) for _ in range(5))
 
 
+@pytest.mark.slow
 @override_settings(
     RATELIMIT_CHECK_PER_IP="100/h", RATELIMIT_CHECK_PER_NETWORK="", POW_CALM_CHECKS_PER_MINUTE=1000
 )

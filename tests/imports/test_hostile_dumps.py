@@ -58,6 +58,7 @@ def member_numbers(member: int, count: int) -> list[str]:
     return [f"13{member}00{i:06d}" for i in range(count)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("members", [3, 5])
 def test_every_member_of_a_zip_is_imported(tmp_path, members):
     path = tmp_path / "parts.zip"
@@ -76,6 +77,7 @@ def test_every_member_of_a_zip_is_imported(tmp_path, members):
     assert len(job.report["columns"]) == members
 
 
+@pytest.mark.slow
 def test_the_unpacked_limit_counts_every_member_of_an_archive(tmp_path, settings):
     settings.IMPORT_MAX_UNPACKED_BYTES = 100 * 1024
     before = import_run(shop_job(_zip(tmp_path / "small.zip", 1, 2000)))

@@ -36,6 +36,7 @@ def breach(db):
     return Breach.objects.create(slug="shop", title="Shop")
 
 
+@pytest.mark.slow
 def test_it_counts_and_reports_the_quality_of_a_dump(breach, tmp_path):
     dump = tmp_path / "d.csv"
     write_dump(dump)
@@ -59,6 +60,7 @@ def test_it_counts_and_reports_the_quality_of_a_dump(breach, tmp_path):
     assert not StagedHash.objects.exists()
 
 
+@pytest.mark.slow
 def test_a_chunked_import_equals_a_single_chunk_import(db, tmp_path, settings):
     dump = tmp_path / "d.csv"
     write_dump(dump, rows=20000)
@@ -77,6 +79,7 @@ def test_a_chunked_import_equals_a_single_chunk_import(db, tmp_path, settings):
     assert keys == set(Exposure.objects.filter(breach=many).values_list("phone_key", flat=True))
 
 
+@pytest.mark.slow
 def test_rerunning_the_same_dump_adds_nothing(breach, tmp_path):
     dump = tmp_path / "d.csv"
     write_dump(dump, rows=500)
@@ -90,6 +93,7 @@ def test_rerunning_the_same_dump_adds_nothing(breach, tmp_path):
     assert Exposure.objects.filter(breach=breach).count() == first.new
 
 
+@pytest.mark.slow
 def test_a_chunk_run_twice_counts_once(breach, tmp_path, settings):
     """A chunk whose first run was cut short (rows staged, no counts) is run again."""
     from imports.importer import import_chunk_run, import_plan
@@ -142,6 +146,7 @@ def test_a_broken_dump_fails_with_a_reason_and_leaves_the_breach_alone(
     assert not StagedHash.objects.exists()
 
 
+@pytest.mark.slow
 def test_a_failure_midway_through_a_chunked_import_rolls_nothing_in(breach, tmp_path, settings):
     settings.IMPORT_CHUNK_BYTES = 4096
     settings.IMPORT_MAX_LINE = 2048
@@ -171,6 +176,7 @@ def test_an_upload_job_deletes_its_file_and_stores_no_number(
         assert variant not in text
 
 
+@pytest.mark.slow
 def test_resume_hands_a_stalled_chunk_to_another_worker(
     transactional_db, tmp_path, settings, eager_celery
 ):
@@ -194,6 +200,7 @@ def test_resume_hands_a_stalled_chunk_to_another_worker(
     assert (job.rows, job.new) == (1007, 1004)
 
 
+@pytest.mark.slow
 def test_chunks_never_cut_a_quoted_field_that_spans_lines(db, tmp_path, settings):
     # Every note holds newlines, so a cut at a plain newline would split a row.
     rows = [f'"{i}","note {i}\nline two\nline three","1390013{i:04d}"' for i in range(400)]
@@ -241,6 +248,7 @@ def test_a_job_being_planned_by_another_worker_is_left_alone(breach, tmp_path, s
     assert ImportChunk.objects.filter(job=job).count() == 1
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_chunk_reports_it_is_alive_while_its_reader_is_silent(tmp_path, settings):
     import time

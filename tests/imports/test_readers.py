@@ -93,6 +93,7 @@ def test_it_reads_postgres_inserts_and_copy_blocks(tmp_path):
     assert values(path) == [*MOBILES, None]
 
 
+@pytest.mark.slow
 def test_it_reads_an_xlsx_workbook_and_recovers_spreadsheet_floats(tmp_path):
     from openpyxl import Workbook
 
@@ -191,6 +192,7 @@ def test_it_refuses_binary_junk(tmp_path):
         values(path)
 
 
+@pytest.mark.slow
 def test_it_refuses_a_zip_bomb_after_bounded_work(tmp_path, settings):
     settings.IMPORT_RATIO_AFTER = 1 << 20
     path = tmp_path / "bomb.zip"

@@ -19,6 +19,7 @@ def values(path: Path) -> list[str | None]:
     return list(read_phone_values(path)[1])
 
 
+@pytest.mark.slow
 def test_memory_stays_flat_however_many_unique_strings_a_workbook_has(tmp_path):
     small, large = tmp_path / "small.xlsx", tmp_path / "large.xlsx"
     write_workbook(small, 1_000)

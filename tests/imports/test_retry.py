@@ -13,6 +13,8 @@ from imports.errors import error_for_web
 from leaks.models import Exposure, ImportJob
 from tests.factories import staff_user
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def staff(db, client, settings, tmp_path):

@@ -26,6 +26,7 @@ def test_it_sends_non_staff_to_the_login(client, db):
     assert "/admin/login/" in response["Location"]
 
 
+@pytest.mark.slow
 def test_an_upload_creates_the_breach_imports_and_deletes_the_file(
     client, staff, settings, tmp_path, eager_celery, django_capture_on_commit_callbacks
 ):
@@ -54,6 +55,7 @@ def test_an_upload_creates_the_breach_imports_and_deletes_the_file(
     assert 'data-field="new">1<' in admin_page.content.decode()
 
 
+@pytest.mark.slow
 def test_the_form_needs_a_breach(client, staff):
     client.force_login(staff)
     upload = SimpleUploadedFile("a.csv", b"13800138000\n")
@@ -62,6 +64,7 @@ def test_the_form_needs_a_breach(client, staff):
     assert ImportJob.objects.count() == 0
 
 
+@pytest.mark.slow
 def test_staff_without_import_permissions_are_refused(client, db):
     user = staff_user("intern", is_superuser=False)
     client.force_login(user)

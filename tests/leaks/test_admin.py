@@ -3,7 +3,7 @@ from django.contrib.auth.hashers import get_hasher
 
 from leaks.models import Breach
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def test_admin_passwords_are_hashed_with_argon2(django_user_model):

@@ -3,6 +3,7 @@
 import random
 
 import phonenumbers
+import pytest
 
 from leaks import hashing
 from leaks.fastphones import (
@@ -26,6 +27,7 @@ def test_the_metadata_is_the_one_the_fast_path_was_proven_for():
     assert metadata.national_prefix_for_parsing == ASSUMED_PREFIX_FOR_PARSING
 
 
+@pytest.mark.slow
 def test_it_agrees_with_phonenumbers_on_every_five_digit_prefix():
     rng = random.Random(7)
     for prefix in range(13000, 20000):
@@ -38,6 +40,7 @@ def test_it_agrees_with_phonenumbers_on_every_five_digit_prefix():
                 assert fast == outcome(normalize, value), value
 
 
+@pytest.mark.slow
 def test_it_agrees_on_country_code_forms_and_random_inputs():
     rng = random.Random(11)
     for _ in range(20000):

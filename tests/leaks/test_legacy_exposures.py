@@ -80,6 +80,7 @@ def test_a_subscription_from_before_stays_visible_to_its_proven_owner():
     assert list(other) == []
 
 
+@pytest.mark.slow
 def test_the_demo_is_imported_again_when_it_has_only_legacy_rows():
     from imports.demo import DEMO_NUMBER, DEMO_SLUG, load_demo
     from leaks.models import Exposure

@@ -116,6 +116,7 @@ def test_the_result_frame_lists_public_breaches_hidden(client, breaches):
     assert "Clinic" not in html
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_the_command_line_client_checks_against_a_live_server(live_server, breaches):
     def run(number: str) -> subprocess.CompletedProcess:

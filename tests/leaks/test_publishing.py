@@ -37,6 +37,7 @@ def publicly_visible(client, breach: Breach) -> dict[str, bool]:
     }
 
 
+@pytest.mark.slow
 def test_an_imported_breach_is_hidden_until_an_admin_publishes_it(
     client, admin_client, tmp_path, django_capture_on_commit_callbacks
 ):
@@ -56,6 +57,7 @@ def test_an_imported_breach_is_hidden_until_an_admin_publishes_it(
     assert not any(publicly_visible(client, breach).values())
 
 
+@pytest.mark.slow
 def test_publishing_is_refused_without_a_finished_import(admin_client, tmp_path, settings):
     empty = Breach.objects.create(slug="empty", title="Empty")
     failed = Breach.objects.create(slug="failed", title="Failed")
@@ -75,6 +77,7 @@ def test_publishing_is_refused_without_a_finished_import(admin_client, tmp_path,
     assert not Breach.objects.filter(published_at__isnull=False).exists()
 
 
+@pytest.mark.slow
 def test_alerts_wait_until_the_breach_is_published(
     admin_client, tmp_path, eager_celery, smtp_server, django_capture_on_commit_callbacks
 ):
@@ -89,6 +92,7 @@ def test_alerts_wait_until_the_breach_is_published(
     assert [message.rcpt_tos for message in smtp_server.messages] == [["owner@example.com"]]
 
 
+@pytest.mark.slow
 def test_the_demo_breach_is_published_after_its_import(settings, tmp_path, client):
     settings.DATA_DIR = tmp_path
     breach = load_demo()
@@ -96,6 +100,7 @@ def test_the_demo_breach_is_published_after_its_import(settings, tmp_path, clien
     assert client.get(reverse("bc-breach", args=[breach.slug])).status_code == 200
 
 
+@pytest.mark.slow
 def test_the_migration_publishes_breaches_that_have_a_finished_import(transactional_db):
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor

@@ -107,6 +107,7 @@ def test_codes_and_numbers_are_stored_only_as_keyed_hashes(sms_outbox):
     assert "13800138000" not in text
 
 
+@pytest.mark.slow
 def test_a_failed_send_forgets_the_code(sms_stub):
     sms_stub.fail(500, code=20500, message="Internal Server Error")
     with pytest.raises(SmsError):

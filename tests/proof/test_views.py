@@ -47,6 +47,7 @@ def _prove(client, outbox, number: str = NUMBER):
     return client.get(reverse("bc-result"))
 
 
+@pytest.mark.slow
 def test_the_result_page_hides_sensitive_breaches_and_offers_the_proof(client, breaches):
     response = check(client, NUMBER)
     html = response.content.decode()
@@ -168,6 +169,7 @@ def test_the_flow_works_through_the_twilio_backend(client, breaches, sms_stub):
     assert "Clinic patients" in client.get(reverse("bc-result")).content.decode()
 
 
+@pytest.mark.slow
 def test_the_operator_switch_hides_every_result_before_proof(
     client, breaches, sms_outbox, settings
 ):

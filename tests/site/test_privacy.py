@@ -40,6 +40,7 @@ def sql_logged():
     connection.force_debug_cursor = False
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_no_plaintext_number_in_database_logs_or_cache(tmp_path, client, all_logs, sql_logged):
     dump = tmp_path / "dump.csv"

@@ -38,12 +38,14 @@ def _deploy_check(**env) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_check_deploy_is_clean_under_production_settings():
     result = _deploy_check()
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
+@pytest.mark.slow
 def test_check_deploy_catches_a_weakened_production_setting():
     # Proves the check above can fail: turning HSTS off is reported.
     result = _deploy_check(SECURE_HSTS_SECONDS="0")
@@ -51,18 +53,21 @@ def test_check_deploy_catches_a_weakened_production_setting():
     assert "security.W004" in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_check_deploy_refuses_a_development_sms_backend():
     result = _deploy_check(SMS_BACKEND="proof.sms.ConsoleBackend")
     assert result.returncode != 0
     assert "breachcheck.E001" in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_production_refuses_to_start_without_a_secret_key():
     result = _deploy_check(SECRET_KEY="")
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_every_page_sends_a_csp_without_inline_script_and_other_headers(client):
     for path in ["/", "/privacy/", "/breaches/", "/api/v1/docs", "/admin/login/"]:
@@ -114,6 +119,7 @@ def test_argon2_is_the_password_hasher():
     assert get_hasher("default").algorithm == "argon2"
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_admin_passwords_are_stored_with_argon2(django_user_model):
     user = django_user_model.objects.create_user("boss", password="right-horse-battery-staple")

@@ -70,6 +70,7 @@ def test_english_pages_never_say_one_plural(client):
     assert "We searched 1 breach (phone numbers in it: 1)" in texts[3]
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_load_demo_ends_with_the_demo_number_in_a_box():
     out = io.StringIO()

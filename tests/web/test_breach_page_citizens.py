@@ -53,6 +53,7 @@ def test_the_breach_page_shows_counts_in_wan_and_million(client):
     assert "1.2亿 个号码" in client.get("/breaches/").content.decode()
 
 
+@pytest.mark.slow
 def test_the_breach_page_says_what_the_leak_means_by_its_data_classes(client):
     Breach.objects.create(
         slug="shop",

@@ -10,7 +10,7 @@ from leaks.catalogue import MIN_REGION_COUNT, breach_quality
 from leaks.models import Breach, ImportJob
 from tests.factories import breach_with_numbers, import_job
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 BEIJING = [f"1380013{n:04d}" for n in range(12)]  # one province, enough to be named
 VIRTUAL = [f"1701234{n:04d}" for n in range(4)]

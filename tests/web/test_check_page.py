@@ -72,6 +72,7 @@ def test_invalid_input_gets_a_clear_message(client):
     assert "The number has too few digits." in response.content.decode()
 
 
+@pytest.mark.slow
 def test_checks_are_rate_limited_per_client_ip(client, breaches, settings):
     settings.RATELIMIT_CHECK_PER_IP = "3/h"
     codes = [check(client, "13800138000").status_code for _ in range(4)]

@@ -14,6 +14,8 @@ from tests.leaks.test_oprf import BLIND, KEY_INFO, SECRET, SEED, VECTORS
 from tests.support import ROOT
 from tests.support.services import need
 
+pytestmark = pytest.mark.slow
+
 CORPUS_SIZE = 30000
 
 
