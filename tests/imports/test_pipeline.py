@@ -141,7 +141,7 @@ def test_a_broken_dump_fails_with_a_reason_and_leaves_the_breach_alone(
     assert reason in job.error
     breach.refresh_from_db()
     assert (breach.pwn_count, Exposure.objects.count()) == before
-    # The upload is kept for a retry with other options (tests/test_import_retry.py).
+    # The upload is kept for a retry with other options (tests/imports/test_retry.py).
     assert bad.exists() and job.file_kept
     assert not StagedHash.objects.exists()
 
