@@ -26,6 +26,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings() -> None:
+    """No suffix from pytest-django: tests/settings.py names each xdist process's test
+    database itself, where the worker processes a test starts read the name too."""
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     from django.core.cache import cache

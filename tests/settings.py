@@ -9,12 +9,18 @@ os.environ.setdefault("DEBUG", "1")
 from breachcheck.settings import *  # noqa: F403
 from breachcheck.settings import BASE_DIR, DATABASES, REDIS_URL
 
-TEST_DATA_DIR = BASE_DIR / ".data" / "test"
+# Under pytest-xdist each test process (gw0, gw1...) has a data folder, database, queue
+# and cache prefix of its own, and so have the worker processes it starts: they inherit
+# the variable. Without xdist the names are the plain ones.
+XDIST_WORKER = os.getenv("PYTEST_XDIST_WORKER", "")
+_SUFFIX = f"-{XDIST_WORKER}" if XDIST_WORKER else ""
+
+TEST_DATA_DIR = BASE_DIR / ".data" / "test" / XDIST_WORKER
 TEST_DATA_DIR.mkdir(parents=True, exist_ok=True)
 BREACHCHECK_PEPPER = "test-pepper-" + "x" * 40
 BREACHCHECK_PEPPER_VERSION = 1
 BREACHCHECK_OLD_PEPPERS = ""
-CELERY_TASK_DEFAULT_QUEUE = "breachcheck-test"
+CELERY_TASK_DEFAULT_QUEUE = f"breachcheck-test{_SUFFIX}"
 # A worker started by a test may be pointed at the SMS stub through the environment.
 SMS_BACKEND = os.getenv("SMS_BACKEND", "proof.sms.FileBackend")
 SMS_FILE_PATH = TEST_DATA_DIR / "sms-outbox.jsonl"
@@ -25,7 +31,7 @@ if _db["ENGINE"].endswith("sqlite3"):
     # A file, not memory, so a worker process can share the test database.
     _db["TEST"] = {"NAME": str(TEST_DATA_DIR / "test-db.sqlite3")}
 else:
-    _db["TEST"] = {"NAME": f"test_{_db['NAME']}"}
+    _db["TEST"] = {"NAME": f"test_{_db['NAME']}" + (f"_{XDIST_WORKER}" if XDIST_WORKER else "")}
 
 # A worker process started by the tests works on the test database directly.
 if os.getenv("BREACHCHECK_WORKER_FOR_TESTS"):
@@ -36,7 +42,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "bc-test",
+            "KEY_PREFIX": f"bc-test{_SUFFIX}",
         }
     }
 else:
