@@ -1,5 +1,6 @@
 """Shared setup for the alert tests: confirmed subscriptions and imports."""
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.utils import timezone
@@ -24,7 +25,7 @@ def subscribe(number: str, *, email: str | None = None, confirmed: bool = True) 
         services.subscription_confirm(subscription=subscription)
         # Confirmed a moment before the import, as a real subscriber would be.
         Subscription.objects.filter(pk=subscription.pk).update(
-            confirmed_at=timezone.now() - timezone.timedelta(minutes=1)
+            confirmed_at=timezone.now() - timedelta(minutes=1)
         )
     return subscription
 
