@@ -56,7 +56,11 @@ def eager_celery() -> Iterator[None]:
     app.conf.task_always_eager = False
 
 
-def start_worker(*extra: str, name: str = "w1") -> subprocess.Popen:
+class WorkerProcess(subprocess.Popen[bytes]):
+    log_path: Path  # where the worker's output goes
+
+
+def start_worker(*extra: str, name: str = "w1") -> WorkerProcess:
     """Start `celery worker` on the test database and wait until it is ready."""
     env = {
         **os.environ,
@@ -66,7 +70,7 @@ def start_worker(*extra: str, name: str = "w1") -> subprocess.Popen:
     log_path = Path(settings.TEST_DATA_DIR) / f"worker-{name}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "w")  # noqa: SIM115 - handed to the process
-    proc = subprocess.Popen(
+    proc = WorkerProcess(
         [
             sys.executable,
             "-m",
@@ -86,7 +90,7 @@ def start_worker(*extra: str, name: str = "w1") -> subprocess.Popen:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    proc.log_path = log_path  # type: ignore[attr-defined]
+    proc.log_path = log_path
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if "ready." in log_path.read_text():
