@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -12,10 +14,10 @@ class SubscriptionAdmin(admin.ModelAdmin):
     list_filter = ("channel", ("confirmed_at", admin.EmptyFieldListFilter))
     fields = readonly_fields = ("channel", "language", "created_at", "confirmed_at")
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Subscription | None = None) -> bool:
         return False
 
 
@@ -52,14 +54,14 @@ class AlertDeliveryAdmin(admin.ModelAdmin):
     def channel(self, obj: AlertDelivery) -> str:
         return obj.subscription.get_channel_display()
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: AlertDelivery | None = None) -> bool:
         return False
 
     @admin.action(description=_("Retry the selected failed alerts now"))
-    def retry_now(self, request, queryset) -> None:
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[AlertDelivery]) -> None:
         from alerts.tasks import alerts_send
 
         count = queryset.filter(status=AlertDelivery.Status.FAILED).update(

@@ -37,7 +37,7 @@ def seal(payload: dict) -> bytes:
     return _fernet().encrypt(json.dumps(payload, ensure_ascii=False).encode())
 
 
-def unseal(token: bytes) -> dict:
+def unseal(token: bytes | memoryview) -> dict:
     try:
         return json.loads(_fernet().decrypt(bytes(token)))
     except InvalidToken:

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -13,7 +15,7 @@ class SubscribeForm(forms.Form):
     )
     by_sms = forms.BooleanField(label=_("Text messages to this number"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "alerts_%s")
         super().__init__(*args, **kwargs)
 
@@ -23,8 +25,9 @@ class SubscribeForm(forms.Form):
         # One address, one hash: the domain is case-insensitive, and in practice so is the rest.
         return f"{local}@{domain}".lower() if email else ""
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if not cleaned.get("email") and not cleaned.get("by_sms"):
             raise forms.ValidationError(
                 _("Give an email address, tick text messages, or both."), code="no_channel"

@@ -6,7 +6,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from alerts.models import Subscription
 from leaks import data_classes
+from leaks.models import Breach
 
 
 def email_message(
@@ -25,7 +27,9 @@ def email_message(
     return message
 
 
-def alert_context(*, breach, subscription, contact: dict, links: dict) -> dict:
+def alert_context(
+    *, breach: Breach, subscription: Subscription, contact: dict, links: dict
+) -> dict:
     return {
         "breach": breach,
         # Lazy labels: they are translated when the message renders in its language.

@@ -19,7 +19,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import get_connection
-from django.db.models import F, Min, Q
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db.models import F, Min, Q, QuerySet
 from django.utils import timezone
 
 from alerts import messages, tokens
@@ -54,13 +55,12 @@ def deliveries_due() -> "Q":
 def delivery_claim_next(*, skip_channels: set[str]) -> AlertDelivery | None:
     """Claim the next due alert for this worker, or None when none is left."""
     while True:
-        candidates = (
+        candidates = list(
             AlertDelivery.objects.filter(deliveries_due())
             .exclude(subscription__channel__in=skip_channels)
             .order_by("next_attempt_at", "pk")
             .values_list("pk", "status", "attempts")[:20]
         )
-        candidates = list(candidates)
         if not candidates:
             return None
         for pk, status, attempts in candidates:
@@ -106,7 +106,7 @@ def delivery_unclaim(*, delivery: AlertDelivery) -> None:
     )
 
 
-def _still_mine(delivery: AlertDelivery):
+def _still_mine(delivery: AlertDelivery) -> QuerySet[AlertDelivery]:
     # A claim that outlived its lease may have been taken again by another
     # worker (attempts moved on): then this worker must not touch the row.
     return AlertDelivery.objects.filter(
@@ -114,7 +114,9 @@ def _still_mine(delivery: AlertDelivery):
     )
 
 
-def delivery_send(*, delivery: AlertDelivery, email_connection=None) -> bool:
+def delivery_send(
+    *, delivery: AlertDelivery, email_connection: BaseEmailBackend | None = None
+) -> bool:
     """Send one claimed alert and record the outcome; True when it went out."""
     subscription: Subscription = delivery.subscription
     try:

@@ -1,7 +1,7 @@
 """Subscriptions: create, confirm, delete; and the import hook that queues alerts."""
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 
 from django.conf import settings
@@ -92,7 +92,7 @@ def confirmation_email_send(*, subscription: Subscription, base_url: str) -> Non
 
 
 def subscriptions_visible(
-    *, numbers: list[Mapping[int, bytes]], contact_hashes: list[bytes]
+    *, numbers: Sequence[Mapping[int, bytes]], contact_hashes: Sequence[bytes]
 ) -> QuerySet[Subscription]:
     """Subscriptions a person may see: of numbers they proved, or of their address."""
     match = Q(pk__in=[])
@@ -153,7 +153,9 @@ def deliveries_create_for_job(*, job: ImportJob) -> int:
     return len(rows)
 
 
-def _subscriptions_with_new_keys(job: ImportJob, subscriptions, batch: int = 1000) -> list[int]:
+def _subscriptions_with_new_keys(
+    job: ImportJob, subscriptions: Iterable[tuple[int, bytes | memoryview, int]], batch: int = 1000
+) -> list[int]:
     """Ids of the subscriptions whose number is among the keys the import added
     (NewExposure), probing the job's keys in batches by primary key."""
     matched: list[int] = []

@@ -26,6 +26,7 @@ def alerts_send() -> None:
     """Send one batch of due alerts; queue the next batch when more are waiting."""
     report = sending.deliveries_send_due(limit=settings.ALERTS_BATCH_SIZE)
     handled = report.sent + report.retrying + report.failed
+    delay: int | None
     if handled >= settings.ALERTS_BATCH_SIZE:
         delay = 0
     elif report.throttled:
@@ -52,7 +53,7 @@ def alerts_sweep() -> None:
 
 
 @worker_ready.connect
-def _sweep_on_start(sender=None, **kwargs) -> None:
+def _sweep_on_start(sender: object = None, **kwargs: object) -> None:
     # A worker that starts after a crash resumes the sends the dead one held.
     try:
         alerts_sweep.delay()

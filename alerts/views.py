@@ -1,8 +1,10 @@
 import logging
 import smtplib
+from collections.abc import Mapping
 
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -135,6 +137,7 @@ def resend(request: HttpRequest) -> HttpResponse:
 def _grant(request: HttpRequest, subscription: Subscription) -> None:
     """Let this browser see the subscriptions of the address (or number) a link was sent to."""
     access = request.session.get(_ACCESS, [])
+    entry: dict[str, object]
     if subscription.channel == Subscription.Channel.EMAIL:
         entry = {"contact": bytes(subscription.contact_hash).hex()}
     else:
@@ -190,8 +193,9 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("bc-alerts-mine")
 
 
-def _visible(request: HttpRequest):
-    numbers, contacts = [], []
+def _visible(request: HttpRequest) -> QuerySet[Subscription] | None:
+    numbers: list[Mapping[int, bytes]] = []
+    contacts: list[bytes] = []
     for entry in proof_session.NumberState.load(request).proven_entries():
         phone = entry.phone()
         if phone is not None:

@@ -5,9 +5,11 @@ at all, so it works offline and under a strict Content-Security-Policy.
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from ninja import NinjaAPI
 from ninja.openapi.docs import DocsBase
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -35,7 +37,7 @@ class Operation:
 
 
 class ServerRenderedDocs(DocsBase):
-    def render_page(self, request: HttpRequest, api, **kwargs) -> HttpResponse:
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
         schema = api.get_openapi_schema(path_params=kwargs)
         context = {
             "title": schema["info"]["title"],

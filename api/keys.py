@@ -7,6 +7,7 @@ phone numbers, there is nothing to brute-force) and costs nothing per request.
 import hashlib
 import secrets
 
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from api.models import ApiKey
@@ -27,7 +28,7 @@ def apikey_set_token(*, api_key: ApiKey) -> str:
     return token
 
 
-def apikey_create(*, name: str, rate: str = "", user=None) -> tuple[ApiKey, str]:
+def apikey_create(*, name: str, rate: str = "", user: User | None = None) -> tuple[ApiKey, str]:
     api_key = ApiKey(name=name, created_by=user)
     if rate:
         api_key.rate = rate

@@ -1,8 +1,11 @@
 """Version 1 of the JSON API: the public catalogue, and lookups with a key."""
 
 import datetime
+from typing import Any
+from weakref import WeakKeyDictionary
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -21,6 +24,7 @@ from audit.services import audit_record
 from disclosure.policy import authorize_api_lookup
 from leaks import catalogue, data_classes
 from leaks.lookups import breaches_for_phone
+from leaks.models import Breach
 from leaks.phones import InvalidPhone, normalize
 
 DESCRIPTION = """\
@@ -46,33 +50,35 @@ install_error_handlers(api)
 
 CATALOGUE_ERRORS = {304: None, 400: ErrorOut}
 CACHE_SECONDS = 300
-CACHE_HEADERS = {
-    "openapi_extra": {
-        "responses": {
-            200: {
-                "headers": {
-                    "ETag": {"schema": {"type": "string"}},
-                    "Last-Modified": {"schema": {"type": "string"}},
-                    "Cache-Control": {"schema": {"type": "string"}},
-                }
+CACHE_HEADERS: dict[str, Any] = {
+    "responses": {
+        200: {
+            "headers": {
+                "ETag": {"schema": {"type": "string"}},
+                "Last-Modified": {"schema": {"type": "string"}},
+                "Cache-Control": {"schema": {"type": "string"}},
             }
         }
     }
 }
 
+# The catalogue's version read once per request: the ETag and the Last-Modified
+# of one answer come from the same read.
+_versions: WeakKeyDictionary[HttpRequest, catalogue.CatalogueVersion] = WeakKeyDictionary()
+
 
 def _version(request: HttpRequest) -> catalogue.CatalogueVersion:
-    if not hasattr(request, "_catalogue_version"):
-        request._catalogue_version = catalogue.catalogue_version()
-    return request._catalogue_version
+    if request not in _versions:
+        _versions[request] = catalogue.catalogue_version()
+    return _versions[request]
 
 
-def _etag(request: HttpRequest, *args, **kwargs) -> str:
+def _etag(request: HttpRequest, *args: Any, **kwargs: Any) -> str:
     # Data-class names are translated, so the language is part of the version.
     return f"{_version(request).tag}-{get_language()}"
 
 
-def _last_modified(request: HttpRequest, *args, **kwargs) -> datetime.datetime | None:
+def _last_modified(request: HttpRequest, *args: Any, **kwargs: Any) -> datetime.datetime | None:
     return _version(request).last_modified
 
 
@@ -91,13 +97,13 @@ class BreachFilters(Schema):
     "/breaches",
     response={200: list[BreachOut], **CATALOGUE_ERRORS},
     operation_id="list_breaches",
-    **CACHE_HEADERS,
+    openapi_extra=CACHE_HEADERS,
     summary="List breaches",
     description="Every breach the site lists (not retired), sensitive ones included, "
     "newest added first. Filter by domain; leave out unverified ones if you like.",
 )
 @cacheable
-def list_breaches(request: HttpRequest, filters: Query[BreachFilters]):
+def list_breaches(request: HttpRequest, filters: Query[BreachFilters]) -> QuerySet[Breach]:
     return catalogue.breaches_listed(
         domain=filters.domain, include_unverified=filters.include_unverified
     )
@@ -107,12 +113,12 @@ def list_breaches(request: HttpRequest, filters: Query[BreachFilters]):
     "/breaches/{name}",
     response={200: BreachOut, 404: ErrorOut, **CATALOGUE_ERRORS},
     operation_id="get_breach",
-    **CACHE_HEADERS,
+    openapi_extra=CACHE_HEADERS,
     summary="Get one breach",
     description="One breach by its name (slug). Retired breaches are not found.",
 )
 @cacheable
-def get_breach(request: HttpRequest, name: str):
+def get_breach(request: HttpRequest, name: str) -> Breach:
     breach = catalogue.breach_listed(name)
     if breach is None:
         raise ApiError(404, "not_found", _("No such breach."))
@@ -123,13 +129,13 @@ def get_breach(request: HttpRequest, name: str):
     "/dataclasses",
     response={200: list[DataClassOut], **CATALOGUE_ERRORS},
     operation_id="list_data_classes",
-    **CACHE_HEADERS,
+    openapi_extra=CACHE_HEADERS,
     summary="List data classes",
     description="The kinds of data a breach can expose, with names in the request's "
     "language (Accept-Language).",
 )
 @cacheable
-def list_data_classes(request: HttpRequest):
+def list_data_classes(request: HttpRequest) -> list[dict[str, str]]:
     return [{"key": key, "name": str(name)} for key, name in data_classes.DATA_CLASSES.items()]
 
 
@@ -137,12 +143,12 @@ def list_data_classes(request: HttpRequest):
     "/latestbreach",
     response={200: BreachOut, 404: ErrorOut, **CATALOGUE_ERRORS},
     operation_id="latest_breach",
-    **CACHE_HEADERS,
+    openapi_extra=CACHE_HEADERS,
     summary="Get the latest breach",
     description="The breach added most recently.",
 )
 @cacheable
-def latest_breach(request: HttpRequest):
+def latest_breach(request: HttpRequest) -> Breach:
     breach = catalogue.breach_latest()
     if breach is None:
         raise ApiError(404, "not_found", _("No breach has been published yet."))
@@ -174,12 +180,13 @@ def latest_breach(request: HttpRequest):
     "shows results only after an SMS proof, every lookup is a 403 `proof_required`, "
     "except with a trusted partner key, whose every lookup is audited.",
 )
-def lookup_number(request: HttpRequest, payload: LookupIn):
+def lookup_number(request: HttpRequest, payload: LookupIn) -> LookupOut:
     try:
         phone = normalize(payload.number, payload.region)
     except InvalidPhone as exc:
         raise ApiError(400, "invalid_number", exc.message, reason=exc.reason) from None
-    api_key: ApiKey = request.auth
+    # ninja sets request.auth (the key ApiKeyAuth returned); django-stubs cannot know it.
+    api_key: ApiKey = request.auth  # type: ignore[attr-defined]
     if settings.RESULTS_REQUIRE_PROOF and not api_key.trusted_partner:
         # The same answer for every valid number: nothing about it is told.
         raise ApiError(

@@ -3,12 +3,13 @@
 from collections.abc import Callable
 from contextvars import ContextVar
 
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 
-_actor: ContextVar[object | None] = ContextVar("audit_actor", default=None)
+_actor: ContextVar[User | None] = ContextVar("audit_actor", default=None)
 
 
-def current_actor():
+def current_actor() -> User | None:
     """The logged-in user of the current request, or None (commands, workers)."""
     return _actor.get()
 

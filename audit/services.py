@@ -1,3 +1,4 @@
+from django.contrib.auth.models import User
 from django.db import models
 
 from audit.context import current_actor
@@ -7,7 +8,7 @@ SYSTEM = "system"
 
 
 def audit_record(
-    *, action: str, obj: models.Model, actor=None, changes: dict | None = None
+    *, action: str, obj: models.Model, actor: User | None = None, changes: dict | None = None
 ) -> AuditEvent:
     """Write one audit event about ``obj``; the actor defaults to the request's user."""
     actor = actor or current_actor()

@@ -4,6 +4,9 @@ Signals rather than admin hooks, so edits from the admin, the shell and
 management commands are all recorded.
 """
 
+from typing import Any
+from weakref import WeakKeyDictionary
+
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
@@ -13,6 +16,11 @@ from leaks.models import Breach, ImportJob
 
 # Saved by the importer after every import; the import event covers it.
 _BOOKKEEPING = {"pwn_count", "modified_date"}
+
+# A saved breach's values before the save, from pre_save to its post_save. Weak,
+# so a save that fails between the two leaves nothing behind; only breaches with
+# a primary key are kept (a model without one cannot be a key, and is new anyway).
+_old_values: WeakKeyDictionary[Breach, dict[str, object]] = WeakKeyDictionary()
 
 
 def _values(breach: Breach) -> dict[str, object]:
@@ -31,21 +39,29 @@ def _plain(value: object) -> object:
 
 
 @receiver(pre_save, sender=Breach)
-def _remember_old(sender, instance: Breach, raw: bool = False, **kwargs) -> None:
-    old = None
-    if instance.pk and not raw:
-        old = Breach.objects.filter(pk=instance.pk).first()
-    instance._audit_old = _values(old) if old is not None else None
+def _remember_old(sender: type[Breach], instance: Breach, raw: bool = False, **kwargs: Any) -> None:
+    if not instance.pk:
+        return
+    old = Breach.objects.filter(pk=instance.pk).first() if not raw else None
+    if old is not None:
+        _old_values[instance] = _values(old)
+    else:
+        _old_values.pop(instance, None)
 
 
 @receiver(post_save, sender=Breach)
 def _breach_saved(
-    sender, instance: Breach, created: bool, raw: bool = False, update_fields=None, **kwargs
+    sender: type[Breach],
+    instance: Breach,
+    created: bool,
+    raw: bool = False,
+    update_fields: frozenset[str] | None = None,
+    **kwargs: Any,
 ) -> None:
+    old = _old_values.pop(instance, None)
     if raw or (update_fields and set(update_fields) <= _BOOKKEEPING):
         return
     new = _values(instance)
-    old = getattr(instance, "_audit_old", None)
     if created or old is None:
         audit_record(action=AuditEvent.Action.CREATE, obj=instance, changes=new)
         return
@@ -57,7 +73,7 @@ def _breach_saved(
 
 
 @receiver(post_delete, sender=Breach)
-def _breach_deleted(sender, instance: Breach, **kwargs) -> None:
+def _breach_deleted(sender: type[Breach], instance: Breach, **kwargs: Any) -> None:
     audit_record(
         action=AuditEvent.Action.DELETE,
         obj=instance,
@@ -66,7 +82,9 @@ def _breach_deleted(sender, instance: Breach, **kwargs) -> None:
 
 
 @receiver(post_save, sender=ImportJob)
-def _import_started(sender, instance: ImportJob, created: bool, raw: bool = False, **kwargs):
+def _import_started(
+    sender: type[ImportJob], instance: ImportJob, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
     if not created or raw:
         return
     audit_record(

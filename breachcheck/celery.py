@@ -12,7 +12,7 @@ app.autodiscover_tasks(lambda: [*settings.INSTALLED_APPS, "breachcheck"])
 
 
 @app.on_after_configure.connect
-def _make_broker_folders(sender: Celery, **kwargs) -> None:
+def _make_broker_folders(sender: Celery, **kwargs: object) -> None:
     # The filesystem broker of the embedded default needs its folders to exist.
     options = sender.conf.broker_transport_options or {}
     for key in ("data_folder_in", "data_folder_out", "control_folder"):

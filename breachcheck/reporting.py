@@ -9,7 +9,11 @@ every log line and traceback.
 
 import logging
 import re
+from collections.abc import ItemsView
+from types import FrameType
+from typing import Any
 
+from django.http import HttpRequest
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 from leaks.phones import Phone
@@ -24,7 +28,7 @@ class PrivateExceptionReporterFilter(SafeExceptionReporterFilter):
         flags=re.IGNORECASE,
     )
 
-    def get_post_parameters(self, request):
+    def get_post_parameters(self, request: HttpRequest | None) -> dict[str, Any]:
         params = super().get_post_parameters(request)
         if not params:
             return params
@@ -34,13 +38,15 @@ class PrivateExceptionReporterFilter(SafeExceptionReporterFilter):
                 params[name] = self.cleansed_substitute
         return params
 
-    def get_traceback_frame_variables(self, request, tb_frame):
-        return [
-            (name, self.cleansed_substitute if self._holds_number(name, value) else value)
+    def get_traceback_frame_variables(
+        self, request: HttpRequest | None, tb_frame: FrameType
+    ) -> ItemsView[str, Any]:
+        return {
+            name: self.cleansed_substitute if self._holds_number(name, value) else value
             for name, value in super().get_traceback_frame_variables(request, tb_frame)
-        ]
+        }.items()
 
-    def _holds_number(self, name: str, value) -> bool:
+    def _holds_number(self, name: str, value: object) -> bool:
         if name.lower() in _FIELDS or isinstance(value, Phone):
             return True
         if isinstance(value, str | bytes | int | list | tuple | dict):
@@ -51,7 +57,7 @@ class PrivateExceptionReporterFilter(SafeExceptionReporterFilter):
 class PrivateExceptionReporter(ExceptionReporter):
     """Scrubs the exception message, which code may build from a number."""
 
-    def get_traceback_data(self):
+    def get_traceback_data(self) -> dict[str, Any]:
         data = super().get_traceback_data()
         if data.get("exception_value"):
             data["exception_value"] = redact(str(data["exception_value"]))

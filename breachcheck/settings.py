@@ -7,6 +7,7 @@ switches to PostgreSQL and ``REDIS_URL`` to Redis (broker and cache).
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -111,7 +112,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.getenv("SQLITE_PATH", DATA_DIR / "db.sqlite3"),
+            "NAME": os.getenv("SQLITE_PATH", str(DATA_DIR / "db.sqlite3")),
             # The web server and the worker write to the same file.
             "OPTIONS": {
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -138,7 +139,7 @@ else:
 # so `make run` needs no server. Task arguments are ids, never phone numbers.
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {"visibility_timeout": 3600}
 else:
     BROKER_DIR = DATA_DIR / "broker"
     CELERY_BROKER_URL = "filesystem://"

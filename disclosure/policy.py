@@ -23,6 +23,7 @@ Views turn a refusal into the one 429 response (disclosure/responses.py).
 """
 
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -278,13 +279,17 @@ def _site_pressure(record: bool = True) -> int:
     return 0 if pressure.is_calm() else pressure.difficulty()
 
 
+# The difficulty a request's solution was verified for, once per request.
+_solved_by_request: WeakKeyDictionary[HttpRequest, int] = WeakKeyDictionary()
+
+
 def _pow_solved(request: HttpRequest, payload: str | None, difficulty: int) -> bool:
     """Did the request bring a solution hard enough? A solution is spent on first
     use, so one request verifies it once. One made for the level just below still
     counts: pressure may have risen a step while the browser was solving it."""
     from disclosure import pow as proof_of_work
 
-    if not hasattr(request, "_bc_pow_solved"):
-        request._bc_pow_solved = proof_of_work.solved_difficulty(payload)  # type: ignore[attr-defined]
-    solved = request._bc_pow_solved  # type: ignore[attr-defined]
+    solved = _solved_by_request.get(request)
+    if solved is None:
+        solved = _solved_by_request[request] = proof_of_work.solved_difficulty(payload)
     return solved > 0 and solved * 2 >= difficulty

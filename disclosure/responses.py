@@ -44,7 +44,9 @@ _WHY = {"check": _HARVESTING, "api": _HARVESTING, "admin-login": ""}
 
 def limit_message(decision: Decision) -> str:
     return str(
-        _MESSAGES.get((decision.policy, decision.layer)) or _MESSAGES.get((decision.policy, ""), "")
+        _MESSAGES.get((decision.policy, decision.layer))
+        or _MESSAGES.get((decision.policy, ""))
+        or ""
     )
 
 

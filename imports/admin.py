@@ -1,5 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
@@ -62,7 +64,7 @@ class ImportJobInline(admin.TabularInline):
         url = reverse("bc-import-detail", kwargs={"job_id": job.pk})
         return format_html('<a href="{}">{}</a>', url, _("progress and report"))
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Breach | None = None) -> bool:
         return False
 
 
@@ -94,7 +96,7 @@ class BreachAdmin(admin.ModelAdmin):
     inlines = [ImportJobInline]
 
     @admin.action(description=_("Publish the selected breaches"), permissions=["change"])
-    def publish(self, request, queryset) -> None:
+    def publish(self, request: HttpRequest, queryset: QuerySet[Breach]) -> None:
         for breach in queryset:
             try:
                 breach_publish(breach=breach)
@@ -103,11 +105,11 @@ class BreachAdmin(admin.ModelAdmin):
                 params = {"breach": breach.title, "reason": refused.args[0]}
                 self.message_user(request, message % params, messages.ERROR)
             else:
-                message = _("%(breach)s is published.") % {"breach": breach.title}
-                self.message_user(request, message, messages.SUCCESS)
+                published = _("%(breach)s is published.") % {"breach": breach.title}
+                self.message_user(request, published, messages.SUCCESS)
 
     @admin.action(description=_("Unpublish the selected breaches"), permissions=["change"])
-    def unpublish(self, request, queryset) -> None:
+    def unpublish(self, request: HttpRequest, queryset: QuerySet[Breach]) -> None:
         for breach in queryset:
             breach_unpublish(breach=breach)
         self.message_user(request, _("Unpublished: hidden from the public."), messages.SUCCESS)

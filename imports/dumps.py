@@ -5,6 +5,7 @@ Kept for callers that want one call: detect everything, then stream values.
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from imports.readers import Plan, inspect, iter_values
 from imports.readers.base import PHONE_HEADERS, DumpError, PhoneColumn, header_key
@@ -51,18 +52,18 @@ def read_phone_values(
     if plan.column:
         return plan.phone_column, values
     # Formats with tables choose their column while reading; peek one value.
-    first = next(values, _END)
+    try:
+        first, ended = next(values), False
+    except StopIteration:
+        first, ended = None, True
     columns = list(found.get("columns", {}).values())
-    chosen = columns[0] if columns else {"index": 0, "name": "", "by": "list"}
+    chosen: dict[str, Any] = columns[0] if columns else {"index": 0, "name": "", "by": "list"}
     column_info = PhoneColumn(chosen["index"], chosen["name"], chosen["by"])
-    if first is _END:
+    if ended:
         return column_info, iter(())
     return column_info, _prepend(first, values)
 
 
-_END = object()
-
-
-def _prepend(first, rest: Iterator[str | None]) -> Iterator[str | None]:
+def _prepend(first: str | None, rest: Iterator[str | None]) -> Iterator[str | None]:
     yield first
     yield from rest

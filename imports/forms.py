@@ -1,4 +1,5 @@
 import codecs
+from typing import Any
 
 import phonenumbers
 from django import forms
@@ -49,7 +50,7 @@ class ImportOptionsForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Labels sit above their fields: no colon (and no "：:" in Chinese).
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
@@ -91,8 +92,9 @@ class UploadForm(ImportOptionsForm):
 
     field_order = ["breach", "new_slug", "new_title", "dump"]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if not data.get("breach") and not data.get("new_slug"):
             raise forms.ValidationError(_("Choose a breach or name a new one."))
         if data.get("new_slug") and Breach.objects.filter(slug=data["new_slug"]).exists():

@@ -10,7 +10,7 @@ the result is the same with one worker or many.
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
@@ -101,10 +101,11 @@ def _make_chunks(job: ImportJob) -> None:
     )
     size = path.stat().st_size
     step = max(settings.IMPORT_CHUNK_BYTES, 1)
+    ranges: Sequence[tuple[int, int | None]]
     if plan.splittable and size > step:
         ranges = _chunk_ranges(path, plan.format, size, step)
     else:
-        ranges = [(0, None)]
+        ranges = [(0, None)]  # one chunk: the whole file
     with transaction.atomic():
         ImportJob.objects.filter(pk=job.pk).update(plan=plan.as_dict(), size=size)
         # Plans are deterministic: a second planner adds nothing.
@@ -255,7 +256,9 @@ def _stage(job: ImportJob, chunk: ImportChunk) -> Tally:
     return tally
 
 
-def _flush(job, chunk, version: int, hashes: list[int], rows: int, done_bytes: int) -> None:
+def _flush(
+    job: ImportJob, chunk: ImportChunk, version: int, hashes: list[int], rows: int, done_bytes: int
+) -> None:
     stage_hashes(job_id=job.pk, chunk=chunk.index, version=version, hashes=hashes)
     span = (chunk.end or job.size) - chunk.start
     updated = (

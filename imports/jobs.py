@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -30,7 +30,7 @@ def import_create(
     source_name: str,
     delete_file: bool = False,
     options: dict | None = None,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     queue: bool = True,
 ) -> ImportJob:
     """Record an import: the one way a job is made. Queued for a worker once the
@@ -76,9 +76,7 @@ def delete_file(job: ImportJob) -> None:
         Path(job.file_path).unlink(missing_ok=True)
 
 
-def import_retry(
-    *, job: ImportJob, options: dict, user: AbstractBaseUser | None = None
-) -> ImportJob:
+def import_retry(*, job: ImportJob, options: dict, user: User | None = None) -> ImportJob:
     """A new import of a failed job's kept file, with other options; no new upload.
 
     The file passes to the new job (which deletes it when it succeeds)."""

@@ -6,6 +6,7 @@ breach's pwn_count are written exactly, and ``import_visible`` is sent.
 """
 
 import logging
+from functools import partial
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -91,7 +92,7 @@ def _staging_lost(job: ImportJob, tally: Tally) -> bool:
     chunks = list(job.chunks.values_list("pk", flat=True))
     job.chunks.update(status=ImportChunk.Status.PENDING, tally={}, worker="")
     for chunk_id in chunks:
-        transaction.on_commit(lambda chunk_id=chunk_id: queue_chunk(chunk_id))
+        transaction.on_commit(partial(queue_chunk, chunk_id))
     return True
 
 

@@ -3,7 +3,7 @@
 from collections import Counter
 
 from leaks.fastphones import verdict
-from leaks.phones import VIRTUAL_OPERATOR_PREFIXES, Phone, region_name
+from leaks.phones import VIRTUAL_OPERATOR_PREFIXES, InvalidPhone, Phone, region_name
 from leaks.provinces import province_of
 
 TOP_REGIONS = 10
@@ -49,6 +49,8 @@ class Tally:
         for block, count in self.blocks.items():
             national = block + "0000"
             kind = verdict(national)
+            # A block is counted only for numbers whose prefix passed verdict().
+            assert not isinstance(kind, InvalidPhone)
             phone = Phone("+86" + national, "CN", national, kind, False)
             self.valid += count
             self.kinds[kind] += count

@@ -1,4 +1,6 @@
-from celery import shared_task
+from typing import Any
+
+from celery import Task, shared_task
 from celery.signals import worker_ready
 
 from imports.importer import import_chunk_run, import_plan, import_resume
@@ -16,7 +18,7 @@ def import_dump(job_id: int) -> None:
 
 
 @shared_task(acks_late=True, bind=True)
-def import_chunk(self, chunk_id: int) -> None:
+def import_chunk(self: Task, chunk_id: int) -> None:
     """Stage one chunk of an import; the last chunk to finish merges."""
     chunk = ImportChunk.objects.select_related("job").filter(pk=chunk_id).first()
     if chunk is not None:
@@ -30,7 +32,7 @@ def imports_resume() -> None:
 
 
 @worker_ready.connect
-def _resume_after_restart(sender, **kwargs) -> None:
+def _resume_after_restart(sender: Any, **kwargs: Any) -> None:
     # A worker that has just started runs nothing: any chunk still marked as
     # its own was cut short by a crash or a kill, so it is queued again.
     import_resume(worker=sender.hostname)

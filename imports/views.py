@@ -6,7 +6,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -40,7 +42,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
                 source_name=Path(form.cleaned_data["dump"].name).name[:255],
                 delete_file=True,
                 options=form.options(),
-                user=request.user,
+                user=_staff_user(request),
             )
         return redirect("bc-import-detail", job_id=job.pk)
     return render(request, "leaks/import_new.html", {"form": form, "encodings": ENCODINGS})
@@ -52,7 +54,14 @@ def _require(request: HttpRequest, permission: str) -> None:
         raise PermissionDenied
 
 
-def _keep_upload(upload) -> Path:
+def _staff_user(request: HttpRequest) -> User:
+    # staff_member_required has let in only a logged-in staff member.
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
+
+
+def _keep_upload(upload: UploadedFile) -> Path:
     """Move the streamed temporary file under UPLOAD_DIR with a name of our own."""
     folder = Path(settings.UPLOAD_DIR)
     folder.mkdir(parents=True, exist_ok=True)
@@ -74,7 +83,12 @@ def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     return _detail(request, job, retry_form)
 
 
-def _detail(request: HttpRequest, job: ImportJob, retry_form, status: int = 200) -> HttpResponse:
+def _detail(
+    request: HttpRequest,
+    job: ImportJob,
+    retry_form: ImportOptionsForm | None,
+    status: int = 200,
+) -> HttpResponse:
     context = {
         "job": job,
         "progress": progress(job),
@@ -97,7 +111,7 @@ def import_retry_view(request: HttpRequest, job_id: int) -> HttpResponse:
     if not form.is_valid():
         return _detail(request, job, form, status=400)
     try:
-        retry = import_retry(job=job, options=form.options(), user=request.user)
+        retry = import_retry(job=job, options=form.options(), user=_staff_user(request))
     except DumpError:
         form.add_error(None, _("The file of this import is gone; upload it again."))
         return _detail(request, job, form, status=409)

@@ -1,5 +1,9 @@
 """Deployment checks for what Django's own `check --deploy` cannot know."""
 
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
@@ -7,7 +11,7 @@ _DEVELOPMENT_SMS = ("proof.sms.ConsoleBackend", "proof.sms.FileBackend")
 
 
 @register(Tags.security, deploy=True)
-def sms_backend_check(app_configs, **kwargs) -> list[Error]:
+def sms_backend_check(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[Error]:
     # The development backends print or store the codes: whoever reads them
     # could "prove" any number.
     if settings.SMS_BACKEND in _DEVELOPMENT_SMS:

@@ -1,7 +1,9 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from leaks.phones import InvalidPhone, normalize
+from leaks.phones import InvalidPhone, Phone, normalize
 
 
 class CheckForm(forms.Form):
@@ -19,7 +21,7 @@ class CheckForm(forms.Form):
         ),
     )
 
-    def clean_phone(self):
+    def clean_phone(self) -> Phone:
         try:
             return normalize(self.cleaned_data["phone"])
         except InvalidPhone as exc:
@@ -29,7 +31,7 @@ class CheckForm(forms.Form):
 class CheckAgainForm(CheckForm):
     """The check form further down a page: it must not take the focus from the answer."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "again_%s")
         super().__init__(*args, **kwargs)
         self.fields["phone"].widget.attrs.pop("autofocus", None)

@@ -22,6 +22,7 @@ imported again (README: "Upgrading from HMAC rows").
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -149,7 +150,7 @@ def _checked(pepper: str) -> bytes:
     return pepper.encode()
 
 
-def hasher(version: int | None = None, prefix: str = ""):
+def hasher(version: int | None = None, prefix: str = "") -> Callable[[str], int]:
     """A fast `stored_key(phone_hash(prefix + rest))` for one key version, for millions.
 
     The same steps as `oprf.evaluate` with the constant parts hashed once: the

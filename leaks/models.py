@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.translation import gettext_lazy as _
 
 from leaks.hashing import HASH_BYTES
@@ -156,7 +157,7 @@ class CompactForeignKey(models.ForeignKey):
     grows without bound 4 bytes a row count, and breach ids stay far below 2^31.
     (PostgreSQL accepts an int4 column referencing an int8 key.)"""
 
-    def db_type(self, connection):
+    def db_type(self, connection: BaseDatabaseWrapper) -> str | None:
         return models.IntegerField().db_type(connection)
 
 

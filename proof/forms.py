@@ -17,7 +17,7 @@ class CodeForm(forms.Form):
         ),
     )
 
-    def clean_code(self):
+    def clean_code(self) -> str:
         code = "".join(self.cleaned_data["code"].split())
         if len(code) != 6 or not code.isdigit():
             raise forms.ValidationError(_("The code has 6 digits."), code="format")

@@ -38,6 +38,7 @@ def _fresh_cache() -> Iterator[None]:
 
     if settings.REDIS_URL:
         # Only the tests' own keys: clear() would FLUSHDB the Celery broker too.
+        # django-redis's own client, which BaseCache does not declare.
         client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
         for key in client.scan_iter(f"{settings.CACHES['default']['KEY_PREFIX']}:*"):
             client.delete(key)

@@ -22,7 +22,9 @@ class Received:
     message: EmailMessage
 
     def part(self, subtype: str) -> str:
-        return self.message.get_body(preferencelist=(subtype,)).get_content()
+        body = self.message.get_body(preferencelist=(subtype,))
+        assert body is not None, f"no text/{subtype} part"
+        return body.get_content()
 
 
 @dataclass

@@ -7,6 +7,7 @@ one), for the whole file or for a byte range of a line-format file, so several
 workers can read one dump at once and agree on every detail.
 """
 
+import io
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from itertools import chain, islice
@@ -204,10 +205,17 @@ def iter_values(
             yield from _member_values(member, stream, plan, found)
 
 
-def _range_values(path, plan, start, end, progress) -> Iterator[str | None]:
+def _range_values(
+    path: Path,
+    plan: Plan,
+    start: int,
+    end: int | None,
+    progress: sources.PackedCounter | None,
+) -> Iterator[str | None]:
     index = plan.phone_column.index
     with sources.open_member(path, sources.Member(path.name, ""), progress) as stream:
         lines = text.lines_of(stream, plan.encoding, start, end)
+        rows: Iterator[list[str]]
         if plan.format == "jsonl":
             # Records name their fields; the plan's header gives the path order.
             header = plan.header or []
@@ -221,7 +229,9 @@ def _range_values(path, plan, start, end, progress) -> Iterator[str | None]:
             yield value or None
 
 
-def _member_values(member, stream, plan: Plan, found: dict) -> Iterator[str | None]:
+def _member_values(
+    member: sources.Member, stream: io.BufferedReader, plan: Plan, found: dict
+) -> Iterator[str | None]:
     if plan.members > 1:
         head = stream.peek(text.SNIFF_BYTES)[: text.SNIFF_BYTES]
         encoding = text.detect_encoding(head)
@@ -248,7 +258,7 @@ def _member_values(member, stream, plan: Plan, found: dict) -> Iterator[str | No
         yield from _sql_values(_text_chunks(stream, member_plan.encoding), plan, found)
 
 
-def _text_chunks(stream, encoding: str) -> Iterator[str]:
+def _text_chunks(stream: io.BufferedReader, encoding: str) -> Iterator[str]:
     import codecs
 
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
@@ -265,7 +275,9 @@ def _text_chunks(stream, encoding: str) -> Iterator[str]:
         ) from None
 
 
-def _tables_values(tables: Iterator[Table], wanted: str | None, found: dict):
+def _tables_values(
+    tables: Iterator[Table], wanted: str | None, found: dict
+) -> Iterator[str | None]:
     chosen_any = False
     last_error: DumpError | None = None
     for table in tables:

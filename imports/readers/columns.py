@@ -106,5 +106,7 @@ def pick_column(header: list[str] | None, wanted: str) -> PhoneColumn:
     return PhoneColumn(index, column_name(header, index), "admin")
 
 
-def column_for(header: list[str] | None, sample: list[list[str]], wanted: str | None):
+def column_for(
+    header: list[str] | None, sample: list[list[str]], wanted: str | None
+) -> PhoneColumn:
     return pick_column(header, wanted) if wanted else choose_column(header, sample)

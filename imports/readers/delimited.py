@@ -21,7 +21,7 @@ def sniff_delimiter(lines: list[str]) -> str | None:
             return delimiter
     # Ragged rows: the delimiter present in most lines, if any.
     counts = {d: sum(d in line for line in lines) for d in DELIMITERS}
-    best = max(counts, key=counts.get)
+    best = max(counts, key=counts.__getitem__)
     return best if lines and counts[best] >= 0.9 * len(lines) else None
 
 

@@ -106,7 +106,9 @@ def array_records(chunks: Iterator[str]) -> Iterator[dict[str, str]]:
         raise DumpError("The JSON array is not closed; the file is truncated.")
 
 
-def records_table(records: Iterator[dict[str, str]], sample_size: int):
+def records_table(
+    records: Iterator[dict[str, str]], sample_size: int
+) -> tuple[list[str], Iterator[list[str]]]:
     """A header of paths from the sample and rows aligned with it."""
     sample = []
     for record in records:

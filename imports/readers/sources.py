@@ -11,15 +11,18 @@ import io
 import lzma
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import IO, TYPE_CHECKING, BinaryIO
 
 from django.conf import settings
 
 from imports.readers.base import DumpError
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 MAGIC = {
     b"\x1f\x8b": "gz",
@@ -27,7 +30,7 @@ MAGIC = {
     b"\xfd7zXZ\x00": "xz",
     b"PK\x03\x04": "zip",
 }
-_OPENERS = {
+_OPENERS: dict[str, Callable[[IO[bytes]], io.BufferedIOBase]] = {
     "gz": lambda raw: gzip.GzipFile(fileobj=raw),
     "bz2": bz2.BZ2File,
     "xz": lzma.LZMAFile,
@@ -114,9 +117,10 @@ class DiskReader(io.RawIOBase):
     def seekable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:
-        data = self.raw.read(len(buffer))
-        buffer[: len(data)] = data
+    def readinto(self, buffer: "WriteableBuffer") -> int:
+        view = memoryview(buffer)
+        data = self.raw.read(len(view))
+        view[: len(data)] = data
         self.packed.bytes += len(data)
         return len(data)
 
@@ -130,7 +134,9 @@ class DiskReader(io.RawIOBase):
 class MeteredReader(io.RawIOBase):
     """Counts decompressed bytes and stops a stream that expands like a bomb."""
 
-    def __init__(self, inner: BinaryIO, name: str, packed: PackedCounter, archive: bool) -> None:
+    def __init__(
+        self, inner: IO[bytes] | io.BufferedIOBase, name: str, packed: PackedCounter, archive: bool
+    ) -> None:
         self.inner = inner
         self.name = name
         self.packed = packed
@@ -139,10 +145,11 @@ class MeteredReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:
-        data = self.inner.read(len(buffer))
+    def readinto(self, buffer: "WriteableBuffer") -> int:
+        view = memoryview(buffer)
+        data = self.inner.read(len(view))
         size = len(data)
-        buffer[:size] = data
+        view[:size] = data
         self.packed.unpacked += size
         unpacked = self.packed.unpacked
         limit = settings.IMPORT_MAX_UNPACKED_BYTES
@@ -173,7 +180,9 @@ def size_text(size: int) -> str:
 
 
 @contextmanager
-def open_member(path: Path, member: Member, progress: PackedCounter | None = None):
+def open_member(
+    path: Path, member: Member, progress: PackedCounter | None = None
+) -> Iterator[io.BufferedReader]:
     """A buffered binary stream of one member; `progress` counts its bytes.
 
     Pass the same `progress` for every member of an archive: it carries the
@@ -198,7 +207,9 @@ def open_member(path: Path, member: Member, progress: PackedCounter | None = Non
             raise DumpError("The compressed data is damaged: %(reason)s.", reason=exc) from None
 
 
-def _metered(inner: BinaryIO, name: str, packed: PackedCounter, *, archive: bool) -> BinaryIO:
+def _metered(
+    inner: IO[bytes] | io.BufferedIOBase, name: str, packed: PackedCounter, *, archive: bool
+) -> io.BufferedReader:
     return io.BufferedReader(MeteredReader(inner, name, packed, archive), 1 << 20)
 
 

@@ -70,6 +70,9 @@ class _Tokens:
             if self.position >= len(self.buffer) and not self._more():
                 return None
             match = _TOKEN.match(self.buffer, self.position)
+            # Never None: the buffer has text at the position, `other` takes any
+            # one character, and every alternative is a named group.
+            assert match is not None and match.lastgroup is not None
             kind = match.lastgroup
             text = match.group()
             # A token near the buffer's end, or a string or comment not closed
@@ -123,7 +126,11 @@ class _Tokens:
                 return text
 
 
-def sql_rows(chunks: Iterator[str]) -> Iterator[tuple[str, list[str] | None, list[str]]]:
+# (table, its column names if known, one row's values)
+_Row = tuple[str, list[str] | None, list[str]]
+
+
+def sql_rows(chunks: Iterator[str]) -> Iterator[_Row]:
     """(table, columns or None, row) for every row of every INSERT and COPY."""
     tokens = _Tokens(chunks)
     columns: dict[str, list[str]] = {}
@@ -160,7 +167,7 @@ def _column_list(tokens: _Tokens) -> list[str]:
     return names
 
 
-def _insert(tokens: _Tokens, columns: dict[str, list[str]]):
+def _insert(tokens: _Tokens, columns: dict[str, list[str]]) -> Iterator[_Row]:
     token = tokens.next()
     while token and token[0] == "word" and token[1].lower() in ("ignore", "low_priority", "into"):
         if token[1].lower() == "into":
@@ -250,7 +257,7 @@ def _create(tokens: _Tokens, columns: dict[str, list[str]]) -> None:
     _skip_statement(tokens, tokens.next())
 
 
-def _copy(tokens: _Tokens, columns: dict[str, list[str]]):
+def _copy(tokens: _Tokens, columns: dict[str, list[str]]) -> Iterator[_Row]:
     table, token = _name(tokens)
     names = columns.get(table)
     if token and token[1] == "(":

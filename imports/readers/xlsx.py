@@ -55,24 +55,28 @@ def xlsx_tables(path: Path) -> Iterator[Table]:
             yield Table(title, None, _rows(archive, part, strings), {"detect_header": True})
 
 
-def _events(part: IO[bytes]) -> Iterator[tuple[str, str, object]]:
-    """("start", tag, attributes) and ("end", tag, text) of an XML part, streamed.
+# The attributes of an end event: shared, never written to.
+_NO_ATTRIBUTES: dict[str, str] = {}
+
+
+def _events(part: IO[bytes]) -> Iterator[tuple[str, str, dict[str, str], str]]:
+    """("start", tag, attributes, "") and ("end", tag, {}, text) of an XML part, streamed.
 
     Tags are "namespace name"; the text is the character data just before the end."""
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.buffer_text = True
-    events: list[tuple[str, str, object]] = []
+    events: list[tuple[str, str, dict[str, str], str]] = []
     text: list[str] = []
 
-    def start(tag: str, attributes: dict) -> None:
-        events.append(("start", tag, attributes))
+    def start(tag: str, attributes: dict[str, str]) -> None:
+        events.append(("start", tag, attributes, ""))
         text.clear()
 
     def end(tag: str) -> None:
-        events.append(("end", tag, "".join(text)))
+        events.append(("end", tag, _NO_ATTRIBUTES, "".join(text)))
         text.clear()
 
-    def refuse(*args) -> None:
+    def refuse(*args: object) -> None:
         raise DumpError("The workbook's XML declares a DTD or entities; refused.")
 
     parser.StartElementHandler = start
@@ -150,7 +154,7 @@ def shared_strings(archive: zipfile.ZipFile) -> Iterator[SharedStrings]:
 def _read_strings(part: IO[bytes], strings: SharedStrings) -> None:
     parts: list[str] = []
     phonetic = 0  # inside <rPh>: a reading guide, not the cell's text
-    for event, tag, data in _events(part):
+    for event, tag, _attributes, data in _events(part):
         if tag == MAIN + "rPh":
             phonetic += 1 if event == "start" else -1
         elif event == "end" and tag == MAIN + "t" and not phonetic:
@@ -169,7 +173,7 @@ def _sheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
     targets: dict[str, str] = {}
     if "xl/_rels/workbook.xml.rels" in names:
         with archive.open("xl/_rels/workbook.xml.rels") as part:
-            for event, tag, attributes in _events(part):
+            for event, tag, attributes, _text in _events(part):
                 if event == "start" and tag == PACKAGE + "Relationship":
                     target = attributes.get("Target", "")
                     if target.startswith("/"):
@@ -180,7 +184,7 @@ def _sheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
     sheets = []
     if "xl/workbook.xml" in names:
         with archive.open("xl/workbook.xml") as part:
-            for event, tag, attributes in _events(part):
+            for event, tag, attributes, _text in _events(part):
                 if event == "start" and tag == MAIN + "sheet":
                     target = targets.get(attributes.get(RELATION_ID, ""), "")
                     if target in names:
@@ -192,12 +196,20 @@ def _sheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
 
 def _rows(archive: zipfile.ZipFile, name: str, strings: SharedStrings) -> Iterator[list[str]]:
     cells: dict[int, str] = {}
-    kind, ref, value, inline = "n", None, None, None
+    kind: str = "n"
+    ref: str | None = None
+    value: str | None = None
+    inline: list[str] | None = None
     with archive.open(name) as part:
-        for event, tag, data in _events(part):
+        for event, tag, attributes, data in _events(part):
             if event == "start":
                 if tag == MAIN + "c":
-                    kind, ref, value, inline = data.get("t", "n"), data.get("r"), None, None
+                    kind, ref, value, inline = (
+                        attributes.get("t", "n"),
+                        attributes.get("r"),
+                        None,
+                        None,
+                    )
                 elif tag == MAIN + "is":
                     inline = []
                 continue
@@ -230,7 +242,9 @@ def _column(ref: str | None, default: int) -> int:
     return index - 1
 
 
-def _cell(kind: str, value: str | None, inline: list[str] | None, strings) -> str | None:
+def _cell(
+    kind: str, value: str | None, inline: list[str] | None, strings: SharedStrings
+) -> str | None:
     """A cell's value as text, as openpyxl gives it; None for an empty cell."""
     if kind == "inlineStr":
         return "".join(inline) if inline is not None else None

@@ -19,7 +19,7 @@ NUMBER = "13800138000"
 
 def _code(outbox) -> str:
     body = json.loads(outbox.read_text(encoding="utf-8").splitlines()[-1])["body"]
-    return re.search(r"\b(\d{6})\b", body).group(1)
+    return re.findall(r"\b(\d{6})\b", body)[0]
 
 
 def test_without_proof_or_link_it_shows_nothing(client):

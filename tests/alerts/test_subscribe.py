@@ -22,12 +22,12 @@ EMAIL = "ming.li@example.com"
 
 
 def _link(received) -> str:
-    return re.search(r"https?://\S+/alerts/confirm/\S+/", received.part("plain")).group(0)
+    return re.findall(r"https?://\S+/alerts/confirm/\S+/", received.part("plain"))[0]
 
 
 def _code(outbox) -> str:
     body = json.loads(outbox.read_text(encoding="utf-8").splitlines()[-1])["body"]
-    return re.search(r"\b(\d{6})\b", body).group(1)
+    return re.findall(r"\b(\d{6})\b", body)[0]
 
 
 def prove(client: Client, outbox, number: str = NUMBER) -> None:

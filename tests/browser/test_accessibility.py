@@ -48,7 +48,7 @@ def _violations(page) -> list[str]:
 
 
 @pytest.mark.parametrize("language", list(LOCALES))
-def test_every_public_page_has_no_axe_violation(browser, live_server, demo, language):
+def test_every_public_page_has_no_axe_violation(browser, live_server, demo, language) -> None:
     context = _context(browser, language)
     page = context.new_page()
     problems: dict[str, list[str]] = {}

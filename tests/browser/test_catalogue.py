@@ -24,7 +24,9 @@ def breaches(transactional_db):
     Breach.objects.filter(pk=small.pk).update(added_date=timezone.now() + datetime.timedelta(1))
 
 
-def test_a_visitor_browses_the_catalogue_and_opens_a_breach(page, live_server, breaches, tmp_path):
+def test_a_visitor_browses_the_catalogue_and_opens_a_breach(
+    page, live_server, breaches, tmp_path
+) -> None:
     failed: list[str] = []
     page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
     page.goto(live_server.url + "/")
@@ -53,7 +55,7 @@ def test_a_visitor_browses_the_catalogue_and_opens_a_breach(page, live_server, b
     assert [url for url in failed if not url.endswith("/favicon.ico")] == []
 
 
-def test_the_api_docs_page_works_offline(page, live_server, tmp_path):
+def test_the_api_docs_page_works_offline(page, live_server, tmp_path) -> None:
     failed: list[str] = []
     page.on("requestfailed", lambda r: failed.append(r.url))
     page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)

@@ -26,7 +26,7 @@ def _solve_and_submit(page, live_server) -> float:
     return time.monotonic() - started
 
 
-def test_the_browser_solves_the_puzzle_and_the_server_accepts_it(page, live_server):
+def test_the_browser_solves_the_puzzle_and_the_server_accepts_it(page, live_server) -> None:
     messages = _console(page)
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))

@@ -89,7 +89,7 @@ def test_a_sensitive_only_number_reads_as_a_miss_until_proven(page, live_server,
     assert page.locator("form.prove button[type=submit]").count() == 1
 
 
-def test_an_invalid_number_is_refused_in_the_browser(page, live_server, breaches):
+def test_an_invalid_number_is_refused_in_the_browser(page, live_server, breaches) -> None:
     sent: list[str] = []
     page.goto(live_server.url + "/")
     page.wait_for_selector("#private-check:not([hidden])")

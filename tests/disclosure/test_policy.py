@@ -1,4 +1,5 @@
 import threading
+from typing import Any
 
 import pytest
 from django.test import RequestFactory, override_settings
@@ -17,7 +18,7 @@ NUMBER = "+8613800138000"
 
 
 def request_from(ip: str = "203.0.113.5", forwarded: str | None = None):
-    extra = {"REMOTE_ADDR": ip}
+    extra: dict[str, Any] = {"REMOTE_ADDR": ip}
     if forwarded is not None:
         extra["HTTP_X_FORWARDED_FOR"] = forwarded
     return RequestFactory().post("/", **extra)

@@ -29,7 +29,7 @@ def error_messages() -> set[str]:
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
                 name = getattr(node.targets[0], "id", "")
                 if name in ("CRASHED", "NO_ROWS", "FILE_GONE"):
-                    found.add(node.value.value)
+                    found.add(str(node.value.value))
     return found
 
 

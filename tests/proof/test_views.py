@@ -36,7 +36,7 @@ def breaches():
 
 def _code(outbox) -> str:
     body = json.loads(outbox.read_text(encoding="utf-8").splitlines()[-1])["body"]
-    return re.search(r"\b(\d{6})\b", body).group(1)
+    return re.findall(r"\b(\d{6})\b", body)[0]
 
 
 def _prove(client, outbox, number: str = NUMBER):

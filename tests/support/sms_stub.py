@@ -32,8 +32,9 @@ class SmsStub:
 
     @property
     def base_url(self) -> str:
+        assert self.server is not None, "the stub is not running"
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def fail(self, status: int = 400, *, code: int = 21211, message: str | None = None) -> None:
         self.fail_status, self.fail_code = status, code

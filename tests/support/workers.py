@@ -12,7 +12,11 @@ from django.conf import settings
 from tests.support import ROOT
 
 
-def start_worker(*extra: str, name: str = "w1") -> subprocess.Popen:
+class WorkerProcess(subprocess.Popen[bytes]):
+    log_path: Path  # where the worker's output goes
+
+
+def start_worker(*extra: str, name: str = "w1") -> WorkerProcess:
     """Start `celery worker` on the test database and wait until it is ready."""
     env = {
         **os.environ,
@@ -22,7 +26,7 @@ def start_worker(*extra: str, name: str = "w1") -> subprocess.Popen:
     log_path = Path(settings.TEST_DATA_DIR) / f"worker-{name}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "w")  # noqa: SIM115 - handed to the process
-    proc = subprocess.Popen(
+    proc = WorkerProcess(
         [
             sys.executable,
             "-m",
@@ -42,7 +46,7 @@ def start_worker(*extra: str, name: str = "w1") -> subprocess.Popen:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    proc.log_path = log_path  # type: ignore[attr-defined]
+    proc.log_path = log_path
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if "ready." in log_path.read_text():
@@ -74,5 +78,5 @@ def purge_queue() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         return
     with app.connection_for_write() as conn:
-        # Kombu's Redis channel has it; the abstract channel type does not say so.
+        # The Redis channel has queue_purge; kombu's StdChannel stub does not declare it.
         conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)  # type: ignore[attr-defined]

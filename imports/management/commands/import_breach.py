@@ -1,8 +1,9 @@
 import json
 import time
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from imports.importer import import_run
@@ -15,7 +16,7 @@ from leaks.publishing import PublishRefused, breach_publish
 class Command(BaseCommand):
     help = "Import a dump into a breach through the Celery worker and print a JSON summary."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument("--breach", required=True, help="slug; created if new")
         parser.add_argument("--title", help="title for a new breach (default: the slug)")
@@ -35,7 +36,7 @@ class Command(BaseCommand):
             help="publish the breach once the import succeeds (it is hidden until published)",
         )
 
-    def handle(self, *args, **opts):
+    def handle(self, *args: Any, **opts: Any) -> None:
         path = opts["file"].resolve()
         if not path.is_file():
             raise CommandError(f"No such file: {path}")

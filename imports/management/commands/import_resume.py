@@ -1,6 +1,7 @@
 import json
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from imports.importer import import_resume
 
@@ -11,9 +12,9 @@ class Command(BaseCommand):
         "(IMPORT_STALL_SECONDS), for workers that died and will not come back."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--worker", help="only the chunks of this worker (name@host)")
 
-    def handle(self, *args, **opts):
+    def handle(self, *args: Any, **opts: Any) -> None:
         chunks = import_resume(worker=opts["worker"])
         self.stdout.write(json.dumps({"requeued_chunks": chunks}))

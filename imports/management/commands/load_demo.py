@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 
 from imports.demo import DEMO_NUMBER, DEMO_SLUG, load_demo
 
@@ -15,14 +17,14 @@ def boxed(lines: list[str]) -> str:
 class Command(BaseCommand):
     help = "Load a small made-up breach and print a number that is in it."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--print-only",
             action="store_true",
             help="only print the demo number again (make run does, after the server starts)",
         )
 
-    def handle(self, *args, **opts):
+    def handle(self, *args: Any, **opts: Any) -> None:
         if opts["print_only"]:
             summary = f"The demo breach '{DEMO_SLUG}' holds this number."
         else:

@@ -1,6 +1,7 @@
 import json
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from leaks.lookups import breaches_for_phone
 from leaks.phones import InvalidPhone, normalize
@@ -9,12 +10,12 @@ from leaks.phones import InvalidPhone, normalize
 class Command(BaseCommand):
     help = "Show which breaches contain a number (sensitive ones included for operators)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("number")
         parser.add_argument("--json", action="store_true", help="print one JSON object")
         parser.add_argument("--region", help="default region for numbers without +")
 
-    def handle(self, *args, **opts):
+    def handle(self, *args: Any, **opts: Any) -> None:
         try:
             phone = normalize(opts["number"], opts["region"])
         except InvalidPhone as exc:

@@ -1,6 +1,8 @@
 """HMAC rows from before the OPRF: list them; drop a breach's once its dump is imported again."""
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import Count
 
@@ -13,10 +15,10 @@ class Command(BaseCommand):
         "server-side checks only); --drop SLUG deletes a breach's once its dump is imported again."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--drop", metavar="SLUG", help="delete this breach's legacy rows")
 
-    def handle(self, *args, drop: str | None = None, **options):
+    def handle(self, *args: Any, drop: str | None = None, **options: Any) -> None:
         if drop:
             self._drop(drop)
         counts = LegacyExposure.objects.values("breach__slug").annotate(rows=Count("pk"))
