@@ -40,6 +40,7 @@ def test_memory_stays_flat_however_many_unique_strings_a_workbook_has(tmp_path):
     assert peaks["large.xlsx"] < 3_000_000, peaks
 
 
+@pytest.mark.slow
 def test_it_reads_every_sheet_with_shared_inline_and_number_cells(tmp_path):
     from openpyxl import Workbook
 

@@ -60,6 +60,7 @@ def test_no_plaintext_number_in_database_logs_or_cache(tmp_path, client, all_log
                 assert variant not in text, f"{variant} found in {where}"
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @override_settings(RATELIMIT_CHECK_PER_IP="2/h")
 def test_a_check_leaves_no_number_in_logs_database_cache_or_session(client, all_logs):
