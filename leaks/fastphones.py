@@ -5,7 +5,7 @@ and the number type) depends only on its first five digits: the CN mobile
 pattern below decides within them, no other CN pattern matches 11 digits
 starting with 1[3-9], and 179 (a carrier-selection code) is left out. So the
 verdict is computed once per 5-digit prefix by `leaks.phones.normalize` itself
-and reused. tests/test_fastphones.py proves
+and reused. tests/leaks/test_fastphones.py proves
 agreement over every prefix and fails if phonenumbers' metadata changes.
 """
 

@@ -155,7 +155,7 @@ def hasher(version: int | None = None, prefix: str = "") -> Callable[[str], int]
 
     The same steps as `oprf.evaluate` with the constant parts hashed once: the
     SHA-512 state after expand_message_xmd's zero block and the prefix, and the
-    DSTs. tests/test_fastphones.py checks that it equals phone_hash.
+    DSTs. tests/leaks/test_fastphones.py checks that it equals phone_hash.
     """
     secret = server_key(version)
     start = prefix.encode("ascii")

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from leaks.models import ImportJob
 from tests.factories import staff_user
-from tests.imports.test_readers_encoding import write_cut_utf8_csv
+from tests.support.dumps import write_cut_utf8_csv
 
 pytestmark = [pytest.mark.browser]
 

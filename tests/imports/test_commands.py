@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from leaks.models import Breach
-from tests.imports.test_small_dumps import MEMBERS
+from tests.support.dumps import MEMBERS
 
 pytestmark = pytest.mark.django_db
 

@@ -9,6 +9,7 @@ from imports.importer import import_run
 from leaks.hashing import phone_key
 from leaks.models import Breach, Exposure, ImportJob, NewExposure, StagedHash
 from tests.factories import import_job
+from tests.support.dumps import MEMBERS
 
 pytestmark = pytest.mark.django_db
 
@@ -22,17 +23,6 @@ def shop_job(tmp_path, content: str | bytes, name: str = "dump.csv", **options) 
         path.write_text(content, encoding="utf-8")
     breach, _ = Breach.objects.get_or_create(slug="shop", defaults={"title": "Shop"})
     return import_job(breach, path, options=options)
-
-
-MEMBERS = (
-    "姓名,手机号,QQ,身份证\n"
-    "张三,13800138000,123456789,110101199003077777\n"
-    "李四,+86 139 0013 9000,987654321,110101199003078888\n"
-    "王五,13800138000,55555,\n"
-    "赵六,1380013,66666,\n"
-    "钱七,,77777,\n"
-    "孙八,010-65529988,88888,\n"
-)
 
 
 def test_it_counts_rows_valid_invalid_duplicates_and_new(tmp_path):

@@ -10,8 +10,8 @@ import pytest
 
 from leaks.hashing import phone_hash, server_key
 from leaks.phones import InvalidPhone, normalize
-from tests.leaks.test_oprf import BLIND, KEY_INFO, SECRET, SEED, VECTORS
 from tests.support import ROOT
+from tests.support.oprf_vectors import BLIND, KEY_INFO, SECRET, SEED, VECTORS
 from tests.support.services import need
 
 pytestmark = pytest.mark.slow
