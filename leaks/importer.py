@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from alerts.services import alerts_enqueue_for_job
+from imports import merge
 from leaks import fastphones, hashing
 from leaks.fastphones import plain_mobile, verdict
 from leaks.import_tally import Tally
@@ -85,7 +86,7 @@ def import_run(job: ImportJob) -> ImportJob:
     for chunk_id in import_plan(job):
         chunk = ImportChunk.objects.get(pk=chunk_id)
         import_chunk_run(chunk, worker="inline", finish=False)
-    import_finish(job)
+    import_finish(job, inline=True)
     job.refresh_from_db()
     return job
 
@@ -341,8 +342,12 @@ _DISTINCT_SQL = """
 """
 
 
-def import_finish(job: ImportJob) -> None:
-    """Merge the staged hashes once every chunk is done; safe to call any number of times."""
+def import_finish(job: ImportJob, *, inline: bool = False) -> None:
+    """Merge the staged hashes once every chunk is done; safe to call any number of times.
+
+    On PostgreSQL the merge is split into parts, one task each (`imports.merge`);
+    `inline` runs them here instead."""
+    parallel, run_here = merge.parallel(), []
     with transaction.atomic():
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)
         if locked.status != ImportJob.Status.RUNNING:
@@ -356,10 +361,22 @@ def import_finish(job: ImportJob) -> None:
         if tally.rows == 0:
             transaction.on_commit(lambda: import_fail(locked, NO_ROWS))
             return
-        _merge(locked, tally, len(chunks))
-    _delete_file(locked)
-    locked.refresh_from_db()
-    log.info("import job %s %s: %s", locked.pk, locked.status, locked.summary())
+        if parallel:
+            run_here = merge.merge_start(locked, inline=inline)
+        else:
+            _merge(locked, tally, len(chunks))
+    if parallel:
+        for part_id in run_here:
+            merge.merge_part_run(part_id, worker="inline")
+        return
+    import_closed(locked)
+
+
+def import_closed(job: ImportJob) -> None:
+    """After a job's merge committed: its file goes (if uploaded) and the log says how it went."""
+    _delete_file(job)
+    job.refresh_from_db()
+    log.info("import job %s %s: %s", job.pk, job.status, job.summary())
 
 
 def _staging_lost(job: ImportJob, tally: Tally) -> bool:
@@ -395,6 +412,11 @@ def _merge(job: ImportJob, tally: Tally, chunk_count: int) -> None:
     # (counting them would scan the table: it has no index by breach).
     breach.pwn_count += new
     breach.save(update_fields=["pwn_count"])
+    import_done(job, tally, chunk_count, new=new, distinct=distinct)
+
+
+def import_done(job: ImportJob, tally: Tally, chunk_count: int, *, new: int, distinct: int) -> None:
+    """Mark a merged job DONE with its report and queue its alerts (in the merge's transaction)."""
     finished = timezone.now()
     seconds = (finished - (job.started_at or job.created_at)).total_seconds()
     found = job.plan.get("found", {})

@@ -1,8 +1,9 @@
 from celery import shared_task
 from celery.signals import worker_ready
 
+from imports import merge
 from leaks import housekeeping
-from leaks.importer import import_chunk_run, import_plan, import_resume
+from leaks.importer import import_chunk_run, import_finish, import_plan, import_resume
 from leaks.models import ImportChunk, ImportJob
 
 
@@ -22,6 +23,20 @@ def import_chunk(self, chunk_id: int) -> None:
     chunk = ImportChunk.objects.select_related("job").filter(pk=chunk_id).first()
     if chunk is not None:
         import_chunk_run(chunk, worker=self.request.hostname or "worker")
+
+
+@shared_task(acks_late=True, bind=True)
+def import_merge_part(self, part_id: int) -> None:
+    """Merge one key range of an import; the last part to finish closes the job."""
+    merge.merge_part_run(part_id, worker=self.request.hostname or "worker")
+
+
+@shared_task(acks_late=True)
+def import_merge(job_id: int) -> None:
+    """Start an import's merge again (it waited for another import of its breach)."""
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is not None:
+        import_finish(job)
 
 
 @shared_task
