@@ -112,7 +112,9 @@ def test_two_workers_merge_the_parts_and_the_counts_are_exact(transactional_db, 
     assert not StagedHash.objects.exists()
 
 
-def test_a_merge_part_run_again_changes_nothing(transactional_db, tmp_path):
+def test_a_merge_part_run_again_changes_nothing(transactional_db, tmp_path, monkeypatch):
+    enqueued = []
+    monkeypatch.setattr("leaks.importer.alerts_enqueue_for_job", enqueued.append)
     breach = Breach.objects.create(slug="again", title="Again")
     dump = tmp_path / "again.csv"
     write_numbers(dump, range(0, 4_000))
@@ -146,6 +148,7 @@ def test_a_merge_part_run_again_changes_nothing(transactional_db, tmp_path):
     import_finish(job)
     breach.refresh_from_db()
     assert breach.pwn_count == 4_000
+    assert [queued.pk for queued in enqueued] == [job.pk]  # the alerts, once
 
 
 def test_one_failing_part_fails_the_job_and_the_breach_keeps_its_counts(
