@@ -10,7 +10,7 @@ Builds its own database (bc_scale_bench by default) and drops it at the end (--k
             keyed function of every key version, then one query), "API" is POST
             /api/v1/lookup through Django's whole stack (test client, no server).
   import    IMPORT_ROWS generated keys (5% repeated, some already in other breaches)
-            staged by the importer's own COPY (leaks.staging) into a job whose chunks
+            staged by the importer's own COPY (imports.staging) into a job whose chunks
             are marked done, then the real merge (import_finish -> one Celery task per
             merge part) with 1 and 2 workers: the same data into a new breach each time.
             The keyed function is not rerun for 10^7 numbers (over an hour on this
@@ -248,12 +248,12 @@ def import_keys(rows: int, rng: random.Random) -> array:
 
 
 def staged_job(keys: array, chunk_rows: int):
-    """A running job whose chunks are done and whose keys are staged by leaks.staging."""
+    """A running job whose chunks are done and whose keys are staged by imports.staging."""
     from django.utils import timezone
 
+    from imports.staging import stage_hashes
     from leaks import hashing
     from leaks.models import Breach, ImportChunk, ImportJob
-    from leaks.staging import stage_hashes
 
     breach = Breach.objects.create(slug=f"scale-import-{time.time_ns()}", title="Scale import")
     job = ImportJob.objects.create(
@@ -283,7 +283,7 @@ def staged_job(keys: array, chunk_rows: int):
 
 def merged(job, workers: int) -> float:
     """Merge a staged job with `workers` Celery workers; the seconds it took."""
-    from leaks.importer import import_finish
+    from imports.merge import import_finish
     from leaks.models import ImportJob
 
     procs = import_bench.start_workers(workers, f"scale{workers}")
@@ -322,7 +322,7 @@ def import_step(rows: int, worker_counts: list[int], rng: random.Random) -> None
         started = time.perf_counter()
         job = staged_job(keys, chunk_rows=1_000_000)
         copy_s = time.perf_counter() - started
-        started = step(f"staged {rows:,} keys (leaks.staging COPY)", started)
+        started = step(f"staged {rows:,} keys (imports.staging COPY)", started)
         merge_s = merged(job, workers)
         started = step(f"merged with {workers} worker(s)", started)
         parts = MergePart.objects.filter(job=job)

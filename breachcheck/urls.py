@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from leaks.views import admin_login
+from breachcheck.admin_login import admin_login
 
 urlpatterns = [
     # Before admin.site.urls so the rate-limited login wins.
@@ -9,7 +9,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("api.urls")),
-    path("", include("leaks.urls")),
+    path("", include("web.urls")),
+    path("", include("proof.urls")),
+    path("", include("imports.urls")),
     path("", include("alerts.urls")),
     path("", include("disclosure.urls")),
 ]

@@ -6,8 +6,10 @@ import time
 import pytest
 from django.db import connection, transaction
 
-from imports import merge
-from leaks.importer import import_chunk_run, import_create, import_finish, import_plan
+from imports import merge_parts as merge
+from imports.importer import import_chunk_run, import_plan
+from imports.jobs import import_create
+from imports.merge import import_finish
 from leaks.models import (
     Breach,
     Exposure,
@@ -17,6 +19,7 @@ from leaks.models import (
     NewExposure,
     StagedHash,
 )
+from leaks.signals import import_visible
 from tests.conftest import need, start_worker, stop_worker
 
 pytestmark = pytest.mark.worker
@@ -112,9 +115,14 @@ def test_two_workers_merge_the_parts_and_the_counts_are_exact(transactional_db, 
     assert not StagedHash.objects.exists()
 
 
-def test_a_merge_part_run_again_changes_nothing(transactional_db, tmp_path, monkeypatch):
+def test_a_merge_part_run_again_changes_nothing(transactional_db, tmp_path, request):
     enqueued = []
-    monkeypatch.setattr("leaks.importer.alerts_enqueue_for_job", enqueued.append)
+
+    def visible(sender, job, **kwargs):
+        enqueued.append(job)
+
+    import_visible.connect(visible)
+    request.addfinalizer(lambda: import_visible.disconnect(visible))
     breach = Breach.objects.create(slug="again", title="Again")
     dump = tmp_path / "again.csv"
     write_numbers(dump, range(0, 4_000))
@@ -148,7 +156,7 @@ def test_a_merge_part_run_again_changes_nothing(transactional_db, tmp_path, monk
     import_finish(job)
     breach.refresh_from_db()
     assert breach.pwn_count == 4_000
-    assert [queued.pk for queued in enqueued] == [job.pk]  # the alerts, once
+    assert [queued.pk for queued in enqueued] == [job.pk]  # the alerts' signal, once
 
 
 def test_one_failing_part_fails_the_job_and_the_breach_keeps_its_counts(
