@@ -289,7 +289,7 @@ def merged(job, workers: int) -> float:
     procs = import_bench.start_workers(workers, f"scale{workers}")
     try:
         started = time.perf_counter()
-        import_finish(job)
+        import_finish(job, inline=False)
         while True:
             job.refresh_from_db()
             if job.finished:

@@ -50,7 +50,7 @@ def import_run(job: ImportJob) -> ImportJob:
     for chunk_id in import_plan(job):
         chunk = ImportChunk.objects.get(pk=chunk_id)
         import_chunk_run(chunk, worker="inline", finish=False)
-    import_finish(job, inline=True)
+    import_finish(job)
     job.refresh_from_db()
     return job
 
@@ -172,7 +172,7 @@ def import_chunk_run(chunk: ImportChunk, *, worker: str, finish: bool = True) ->
         status=ImportChunk.Status.DONE, tally=tally.as_dict(), heartbeat=timezone.now()
     )
     if finish:
-        import_finish(job)
+        import_finish(job, inline=False)
 
 
 @contextmanager

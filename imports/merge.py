@@ -62,11 +62,11 @@ _DISTINCT_SQL = """
 """
 
 
-def import_finish(job: ImportJob, *, inline: bool = False) -> None:
+def import_finish(job: ImportJob, *, inline: bool = True) -> None:
     """Merge the staged hashes once every chunk is done; safe to call any number of times.
 
-    On PostgreSQL the merge is split into parts, one task each; `inline` runs
-    them in this process instead."""
+    On PostgreSQL the merge is split into parts (imports/merge_parts.py), run here
+    one after another, or with `inline=False` (workers) queued as one task each."""
     parallel, run_here = merge_parts.parallel(), []
     with transaction.atomic():
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)

@@ -36,7 +36,7 @@ def import_merge(job_id: int) -> None:
     """Start an import's merge again (it waited for another import of its breach)."""
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is not None:
-        import_finish(job)
+        import_finish(job, inline=False)
 
 
 @shared_task
