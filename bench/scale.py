@@ -28,6 +28,7 @@ import statistics
 import sys
 import time
 from array import array
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -327,6 +328,12 @@ def import_step(rows: int, worker_counts: list[int], rng: random.Random) -> None
         started = step(f"merged with {workers} worker(s)", started)
         parts = MergePart.objects.filter(job=job)
         by = sorted({part.worker.split("@")[0] for part in parts})
+        # When each part was done, from the start of the merge: shows the overlap.
+        begun = job.finished_at - timedelta(seconds=merge_s)
+        done_at = ", ".join(
+            f"{part.index}:{(part.finished_at - begun).total_seconds():.0f}s"
+            for part in parts.order_by("index")
+        )
         # The baseline of make bench-import: keyed function + COPY + conflict-skipping
         # insert, all in one process: here the first run's (one worker merging
         # its parts one after another). The import: the keyed function over the workers.
@@ -339,7 +346,7 @@ def import_step(rows: int, worker_counts: list[int], rng: random.Random) -> None
             f"figured), merge {merge_s:.1f} s in {settings.IMPORT_MERGE_PARTS} parts by {by}; "
             f"new {job.new:,} known {job.known:,} duplicates {job.duplicates:,}; "
             f"{import_rate:,.0f} rows/s, baseline {baseline:,.0f} rows/s "
-            f"({import_rate / baseline:.0%})"
+            f"({import_rate / baseline:.0%}); parts done at {done_at}"
         )
 
 
