@@ -252,6 +252,7 @@ def staged_job(keys: array, chunk_rows: int):
     """A running job whose chunks are done and whose keys are staged by imports.staging."""
     from django.utils import timezone
 
+    from imports.readers import Plan
     from imports.staging import stage_hashes
     from leaks import hashing
     from leaks.models import Breach, ImportChunk, ImportJob
@@ -263,6 +264,7 @@ def staged_job(keys: array, chunk_rows: int):
         file_path="",
         status=ImportJob.Status.RUNNING,
         started_at=timezone.now(),
+        plan=Plan(format="lines").as_dict(),
     )
     version = hashing.current_version()
     for index, offset in enumerate(range(0, len(keys), chunk_rows)):

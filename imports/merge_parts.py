@@ -119,11 +119,11 @@ def merge_part_run(part_id: int, *, worker: str) -> None:
         return
     try:
         _merge_part(part_id, worker)
+        merge_close(part.job_id)
     except Exception:
+        # A job left RUNNING with every part DONE would never close: fail it.
         log.exception("import job %s merge part %s crashed", part.job_id, part.index)
         merge_fail(part.job_id, MERGE_FAILED)
-        return
-    merge_close(part.job_id)
 
 
 def _merge_part(part_id: int, worker: str) -> None:
