@@ -17,7 +17,7 @@ from imports.jobs import delete_file, import_fail
 from imports.queue import queue_chunk
 from imports.readers import Plan
 from imports.tally import Tally
-from leaks.models import Breach, ImportChunk, ImportJob, StagedHash
+from leaks.models import Breach, ImportChunk, ImportJob, MergePart, StagedHash
 from leaks.signals import import_visible
 
 log = logging.getLogger(__name__)
@@ -86,9 +86,45 @@ def import_finish(job: ImportJob, *, inline: bool = True) -> None:
         else:
             _merge(locked, tally, len(chunks))
     for part_id in run_here:
-        merge_parts.merge_part_run(part_id, worker="inline")
+        merge_part(part_id, worker="inline")
     if not parallel:
         import_closed(locked)
+
+
+def merge_part(part_id: int, *, worker: str) -> None:
+    """Merge one part of a job; the last part to finish closes it."""
+    job_id = merge_parts.merge_part_run(part_id, worker=worker)
+    if job_id is None:
+        return
+    try:
+        merge_close(job_id)
+    except Exception:
+        # A job left RUNNING with every part DONE would never close: fail it.
+        log.exception("import job %s crashed while closing its merge", job_id)
+        merge_parts.merge_fail(job_id, merge_parts.MERGE_FAILED)
+
+
+def merge_close(job_id: int) -> None:
+    """Close a job merged in parts once all are DONE (imports/merge_parts.py): its counts,
+    the breach's pwn_count, the signal; exactly once, under the job's row lock."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job_id)
+        if job.status != ImportJob.Status.RUNNING:
+            return
+        parts = list(job.merge_parts.all())
+        if not parts or any(part.status != MergePart.Status.DONE for part in parts):
+            return
+        new = sum(part.new for part in parts)
+        distinct = sum(part.distinct for part in parts)
+        chunks = list(job.chunks.all())
+        tally = Tally.combined([chunk.tally for chunk in chunks])
+        breach = Breach.objects.select_for_update().get(pk=job.breach_id)
+        StagedHash.objects.filter(job=job).delete()
+        # Exact: every row a part inserted was counted by that part alone.
+        breach.pwn_count += new
+        breach.save(update_fields=["pwn_count"])
+        import_done(job, tally, len(chunks), new=new, distinct=distinct)
+    import_closed(job)
 
 
 def import_closed(job: ImportJob) -> None:

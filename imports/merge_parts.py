@@ -17,7 +17,7 @@ Invariants:
   the parts are made): the rows a failed job removes are rows no other import
   counted as already known.
 - The job is closed (its counts, the breach's pwn_count, the alerts) once, by
-  whichever part finishes last, under the job's row lock.
+  whichever part finishes last, under the job's row lock (imports.merge.merge_close).
 """
 
 import logging
@@ -29,8 +29,7 @@ from django.utils.translation import gettext_noop
 
 from imports.jobs import import_fail
 from imports.queue import queue_merge, queue_merge_part
-from imports.tally import Tally
-from leaks.models import Breach, ImportJob, MergePart, NewExposure, StagedHash
+from leaks.models import Breach, ImportJob, MergePart, NewExposure
 
 log = logging.getLogger(__name__)
 MERGE_FAILED = gettext_noop(
@@ -112,18 +111,20 @@ def merge_start(job: ImportJob, *, inline: bool = False) -> list[int]:
     return []
 
 
-def merge_part_run(part_id: int, *, worker: str) -> None:
-    """Merge one part, then close the job if it was the last; safe to run any number of times."""
+def merge_part_run(part_id: int, *, worker: str) -> int | None:
+    """Merge one part; safe to run any number of times. Returns its job's id for the
+    caller to try closing (imports.merge.merge_close), or None when the part failed
+    and failed its job."""
     part = MergePart.objects.filter(pk=part_id).first()
     if part is None:
-        return
+        return None
     try:
         _merge_part(part_id, worker)
-        merge_close(part.job_id)
     except Exception:
-        # A job left RUNNING with every part DONE would never close: fail it.
         log.exception("import job %s merge part %s crashed", part.job_id, part.index)
         merge_fail(part.job_id, MERGE_FAILED)
+        return None
+    return part.job_id
 
 
 def _merge_part(part_id: int, worker: str) -> None:
@@ -154,30 +155,6 @@ def _merge_part(part_id: int, worker: str) -> None:
             worker=worker,
             finished_at=timezone.now(),
         )
-
-
-def merge_close(job_id: int) -> None:
-    """Close the job once all its parts are DONE: counts, pwn_count, alerts; exactly once."""
-    from imports.merge import import_closed, import_done  # it imports this module
-
-    with transaction.atomic():
-        job = ImportJob.objects.select_for_update().get(pk=job_id)
-        if job.status != ImportJob.Status.RUNNING:
-            return
-        parts = list(job.merge_parts.all())
-        if not parts or any(part.status != MergePart.Status.DONE for part in parts):
-            return
-        new = sum(part.new for part in parts)
-        distinct = sum(part.distinct for part in parts)
-        chunks = list(job.chunks.all())
-        tally = Tally.combined([chunk.tally for chunk in chunks])
-        breach = Breach.objects.select_for_update().get(pk=job.breach_id)
-        StagedHash.objects.filter(job=job).delete()
-        # Exact: every row a part inserted was counted by that part alone.
-        breach.pwn_count += new
-        breach.save(update_fields=["pwn_count"])
-        import_done(job, tally, len(chunks), new=new, distinct=distinct)
-    import_closed(job)
 
 
 def merge_fail(job_id: int, reason: str) -> None:

@@ -1,9 +1,8 @@
 from celery import shared_task
 from celery.signals import worker_ready
 
-from imports import merge_parts
 from imports.importer import import_chunk_run, import_plan, import_resume
-from imports.merge import import_finish
+from imports.merge import import_finish, merge_part
 from leaks.models import ImportChunk, ImportJob
 
 
@@ -28,7 +27,7 @@ def import_chunk(self, chunk_id: int) -> None:
 @shared_task(acks_late=True, bind=True)
 def import_merge_part(self, part_id: int) -> None:
     """Merge one key range of an import; the last part to finish closes the job."""
-    merge_parts.merge_part_run(part_id, worker=self.request.hostname or "worker")
+    merge_part(part_id, worker=self.request.hostname or "worker")
 
 
 @shared_task(acks_late=True)

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from imports import merge_parts as merge
 from imports.importer import import_chunk_run, import_plan
 from imports.jobs import import_create
-from imports.merge import import_finish
+from imports.merge import import_finish, merge_close, merge_part
 from leaks.models import (
     Breach,
     Exposure,
@@ -143,7 +143,7 @@ def test_a_merge_part_run_again_changes_nothing(transactional_db, tmp_path, requ
     assert MergePart.objects.get(pk=ids[0]).status == MergePart.Status.PENDING
     assert Exposure.objects.filter(breach=breach).count() == 0
     for part_id in ids + ids:  # every part twice, as a re-delivered task would
-        merge.merge_part_run(part_id, worker="t")
+        merge_part(part_id, worker="t")
     job.refresh_from_db()
     breach.refresh_from_db()
     assert job.status == ImportJob.Status.DONE, job.error
@@ -152,7 +152,7 @@ def test_a_merge_part_run_again_changes_nothing(transactional_db, tmp_path, requ
     assert NewExposure.objects.filter(job=job).count() == 4_000
     assert MergePart.objects.get(pk=ids[0]).worker == "t"
     # Closing again (a late part's close) adds nothing.
-    merge.merge_close(job.pk)
+    merge_close(job.pk)
     import_finish(job)
     breach.refresh_from_db()
     assert breach.pwn_count == 4_000
@@ -199,5 +199,5 @@ def test_one_failing_part_fails_the_job_and_the_breach_keeps_its_counts(
     assert not StagedHash.objects.filter(job=job).exists()
     # The failed job's parts, run again, do nothing.
     for part_id in parts.values_list("pk", flat=True):
-        merge.merge_part_run(part_id, worker="late")
+        merge_part(part_id, worker="late")
     assert Exposure.objects.filter(breach=breach).count() == 10_000
