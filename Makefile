@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test worker lint format bench bench-import bench-api bench-alerts bench-enum bench-timing bench-xlsx messages vendor vendor-altcha screenshots clean
+.PHONY: run test worker lint format bench bench-import bench-scale bench-api bench-alerts bench-enum bench-timing bench-xlsx messages vendor vendor-altcha screenshots clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -92,6 +92,15 @@ bench: bench-import
 bench-import: $(STAMP)
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) \
 	  $(PY) bench/import_bench.py --rows $(ROWS)
+
+# 10^8 exposures on PostgreSQL (its own database, dropped after; SCALE_ARGS=--keep keeps it).
+SCALE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bc_scale_bench
+EXPOSURES ?= 100000000
+IMPORT_ROWS ?= 10000000
+
+bench-scale: $(STAMP)
+	DATABASE_URL=$(SCALE_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) \
+	  $(PY) bench/scale.py --exposures $(EXPOSURES) --import-rows $(IMPORT_ROWS) $(SCALE_ARGS)
 
 # The ALTCHA proof-of-work widget, vendored from the npm registry (no build step):
 # the CSP-friendly "external" build, its PBKDF2 worker and the Chinese strings.

@@ -395,6 +395,11 @@ IMPORT_CHUNK_BYTES = envint("IMPORT_CHUNK_BYTES", str(8 * 2**20))
 IMPORT_STALL_SECONDS = envint("IMPORT_STALL_SECONDS", "300")
 # A failed upload's file is kept this long for a retry with other options.
 IMPORT_FAILED_FILE_HOURS = envint("IMPORT_FAILED_FILE_HOURS", "72")
+# PostgreSQL: leaks_exposure is split into this many partitions by range of
+# phone_key (read when migration 0009 runs), and an import's merge into this
+# many parts, one Celery task each (a divisor of the partitions: imports/merge.py).
+EXPOSURE_PARTITIONS = envint("EXPOSURE_PARTITIONS", "16")
+IMPORT_MERGE_PARTS = envint("IMPORT_MERGE_PARTS", "4")
 UPLOAD_DIR = Path(os.getenv("UPLOAD_DIR", DATA_DIR / "uploads"))
 FILE_UPLOAD_TEMP_DIR = os.getenv("FILE_UPLOAD_TEMP_DIR") or None
 # Uploads always stream to a temporary file, never into memory.

@@ -173,7 +173,7 @@ def import_chunk_run(chunk: ImportChunk, *, worker: str, finish: bool = True) ->
         status=ImportChunk.Status.DONE, tally=tally.as_dict(), heartbeat=timezone.now()
     )
     if finish:
-        import_finish(job)
+        import_finish(job, inline=False)
 
 
 @contextmanager

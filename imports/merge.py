@@ -3,6 +3,7 @@
 One transaction: the staged keys go into leaks_exposure (ON CONFLICT DO NOTHING),
 the keys new to the breach are noted for the alerts, the job's counts and the
 breach's pwn_count are written exactly, and ``import_visible`` is sent.
+On PostgreSQL the same is done in parts, one task each: imports/merge_parts.py.
 """
 
 import logging
@@ -12,11 +13,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from imports import merge_parts
 from imports.jobs import delete_file, import_fail
 from imports.queue import queue_chunk
 from imports.readers import Plan
 from imports.tally import Tally
-from leaks.models import Breach, ImportChunk, ImportJob, StagedHash
+from leaks.models import Breach, ImportChunk, ImportJob, MergePart, StagedHash
 from leaks.signals import import_visible
 
 log = logging.getLogger(__name__)
@@ -61,8 +63,12 @@ _DISTINCT_SQL = """
 """
 
 
-def import_finish(job: ImportJob) -> None:
-    """Merge the staged hashes once every chunk is done; safe to call any number of times."""
+def import_finish(job: ImportJob, *, inline: bool = True) -> None:
+    """Merge the staged hashes once every chunk is done; safe to call any number of times.
+
+    On PostgreSQL the merge is split into parts (imports/merge_parts.py), run here
+    one after another, or with `inline=False` (workers) queued as one task each."""
+    parallel, run_here = merge_parts.parallel(), []
     with transaction.atomic():
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)
         if locked.status != ImportJob.Status.RUNNING:
@@ -76,10 +82,57 @@ def import_finish(job: ImportJob) -> None:
         if tally.rows == 0:
             transaction.on_commit(lambda: import_fail(locked, NO_ROWS))
             return
-        _merge(locked, tally, len(chunks))
-    delete_file(locked)
-    locked.refresh_from_db()
-    log.info("import job %s %s: %s", locked.pk, locked.status, locked.summary())
+        if parallel:
+            run_here = merge_parts.merge_start(locked, inline=inline)
+        else:
+            _merge(locked, tally, len(chunks))
+    for part_id in run_here:
+        merge_part(part_id, worker="inline")
+    if not parallel:
+        import_closed(locked)
+
+
+def merge_part(part_id: int, *, worker: str) -> None:
+    """Merge one part of a job; the last part to finish closes it."""
+    job_id = merge_parts.merge_part_run(part_id, worker=worker)
+    if job_id is None:
+        return
+    try:
+        merge_close(job_id)
+    except Exception:
+        # A job left RUNNING with every part DONE would never close: fail it.
+        log.exception("import job %s crashed while closing its merge", job_id)
+        merge_parts.merge_fail(job_id, merge_parts.MERGE_FAILED)
+
+
+def merge_close(job_id: int) -> None:
+    """Close a job merged in parts once all are DONE (imports/merge_parts.py): its counts,
+    the breach's pwn_count, the signal; exactly once, under the job's row lock."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job_id)
+        if job.status != ImportJob.Status.RUNNING:
+            return
+        parts = list(job.merge_parts.all())
+        if not parts or any(part.status != MergePart.Status.DONE for part in parts):
+            return
+        new = sum(part.new for part in parts)
+        distinct = sum(part.distinct for part in parts)
+        chunks = list(job.chunks.all())
+        tally = Tally.combined([chunk.tally for chunk in chunks])
+        breach = Breach.objects.select_for_update().get(pk=job.breach_id)
+        StagedHash.objects.filter(job=job).delete()
+        # Exact: every row a part inserted was counted by that part alone.
+        breach.pwn_count += new
+        breach.save(update_fields=["pwn_count"])
+        import_done(job, tally, len(chunks), new=new, distinct=distinct)
+    import_closed(job)
+
+
+def import_closed(job: ImportJob) -> None:
+    """After a job's merge committed: its file goes (if uploaded), the log says how it went."""
+    delete_file(job)
+    job.refresh_from_db()
+    log.info("import job %s %s: %s", job.pk, job.status, job.summary())
 
 
 def _staging_lost(job: ImportJob, tally: Tally) -> bool:
@@ -113,6 +166,11 @@ def _merge(job: ImportJob, tally: Tally, chunk_count: int) -> None:
     # (counting them would scan the table: it has no index by breach).
     breach.pwn_count += new
     breach.save(update_fields=["pwn_count"])
+    import_done(job, tally, chunk_count, new=new, distinct=distinct)
+
+
+def import_done(job: ImportJob, tally: Tally, chunk_count: int, *, new: int, distinct: int) -> None:
+    """Mark a merged job DONE with its counts and report, in the merge's transaction."""
     finished = timezone.now()
     seconds = (finished - (job.started_at or job.created_at)).total_seconds()
     plan = Plan.from_dict(job.plan)

@@ -6,6 +6,8 @@ from celery import current_app
 
 PLAN = "imports.tasks.import_dump"
 CHUNK = "imports.tasks.import_chunk"
+MERGE = "imports.tasks.import_merge"
+MERGE_PART = "imports.tasks.import_merge_part"
 
 
 def queue_plan(job_id: int) -> None:
@@ -14,3 +16,11 @@ def queue_plan(job_id: int) -> None:
 
 def queue_chunk(chunk_id: int) -> None:
     current_app.tasks[CHUNK].delay(chunk_id)
+
+
+def queue_merge(job_id: int, *, countdown: float = 0) -> None:
+    current_app.tasks[MERGE].apply_async((job_id,), countdown=countdown)
+
+
+def queue_merge_part(part_id: int) -> None:
+    current_app.tasks[MERGE_PART].delay(part_id)

@@ -4,6 +4,7 @@ from celery import Task, shared_task
 from celery.signals import worker_ready
 
 from imports.importer import import_chunk_run, import_plan, import_resume
+from imports.merge import import_finish, merge_part
 from leaks.models import ImportChunk, ImportJob
 
 
@@ -23,6 +24,20 @@ def import_chunk(self: Task, chunk_id: int) -> None:
     chunk = ImportChunk.objects.select_related("job").filter(pk=chunk_id).first()
     if chunk is not None:
         import_chunk_run(chunk, worker=self.request.hostname or "worker")
+
+
+@shared_task(acks_late=True, bind=True)
+def import_merge_part(self, part_id: int) -> None:
+    """Merge one key range of an import; the last part to finish closes the job."""
+    merge_part(part_id, worker=self.request.hostname or "worker")
+
+
+@shared_task(acks_late=True)
+def import_merge(job_id: int) -> None:
+    """Start an import's merge again (it waited for another import of its breach)."""
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is not None:
+        import_finish(job, inline=False)
 
 
 @shared_task

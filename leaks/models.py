@@ -243,6 +243,34 @@ class ImportChunk(models.Model):
         return f"chunk {self.index} of job {self.job_id} ({self.status})"
 
 
+class MergePart(models.Model):
+    """One key range of an import's merge on PostgreSQL, run by one worker (imports/merge.py).
+
+    DONE is written in the transaction that merged the range, with its counts,
+    so a part is merged exactly once however often its task runs."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        DONE = "done", _("done")
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="merge_parts")
+    index = models.PositiveSmallIntegerField()
+    first_key = models.BigIntegerField()
+    last_key = models.BigIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    new = models.PositiveBigIntegerField(default=0)
+    distinct = models.PositiveBigIntegerField(default=0)
+    worker = models.CharField(max_length=200, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["job", "index"]
+        constraints = [models.UniqueConstraint(fields=["job", "index"], name="merge_part_unique")]
+
+    def __str__(self) -> str:
+        return f"merge part {self.index} of job {self.job_id} ({self.status})"
+
+
 class StagedHash(models.Model):
     """Keys an import has read but not yet merged into its breach's exposures.
 
