@@ -19,13 +19,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from imports.jobs import FILE_GONE, import_fail
 from imports.merge import import_finish
-from imports.queue import queue_chunk, queue_plan
+from imports.queue import queue_chunk, queue_merge, queue_plan
 from imports.readers import DumpError, Plan, inspect, iter_values
 from imports.readers.sources import PackedCounter
 from imports.readers.text import row_starts
@@ -293,4 +293,23 @@ def import_resume(*, worker: str | None = None) -> list[int]:
         status=ImportJob.Status.RUNNING, chunks__isnull=True
     ).values_list("pk", flat=True):
         queue_plan(job_id)
+    for job_id in _merges_stalled():
+        queue_merge(job_id)
     return ids
+
+
+def _merges_stalled() -> list[int]:
+    """Running jobs whose chunks all finished over IMPORT_STALL_SECONDS ago: their
+    merge (or a part of it, or its close) was lost with a worker. import_finish is
+    idempotent, so a merge still under way only gets a task that does nothing."""
+    stale = timezone.now() - timedelta(seconds=settings.IMPORT_STALL_SECONDS)
+    return list(
+        ImportJob.objects.filter(status=ImportJob.Status.RUNNING, chunks__isnull=False)
+        .annotate(
+            open_chunks=Count("chunks", filter=~Q(chunks__status=ImportChunk.Status.DONE)),
+            last_beat=Max("chunks__heartbeat"),
+        )
+        .filter(open_chunks=0, last_beat__lt=stale)
+        .values_list("pk", flat=True)
+        .distinct()
+    )

@@ -88,7 +88,11 @@ def import_finish(job: ImportJob, *, inline: bool = True) -> None:
             _merge(locked, tally, len(chunks))
     for part_id in run_here:
         merge_part(part_id, worker="inline")
-    if not parallel:
+    if parallel:
+        # Closes a job whose parts all ran but whose close was lost with its worker
+        # (import_resume calls this again); a no-op while any part is pending.
+        merge_close(locked.pk)
+    else:
         import_closed(locked)
 
 

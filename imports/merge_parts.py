@@ -21,6 +21,7 @@ Invariants:
 """
 
 import logging
+from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -107,7 +108,7 @@ def merge_start(job: ImportJob, *, inline: bool = False) -> list[int]:
     if inline:
         return pending
     for part_id in pending:
-        transaction.on_commit(lambda part_id=part_id: queue_merge_part(part_id))
+        transaction.on_commit(partial(queue_merge_part, part_id))
     return []
 
 

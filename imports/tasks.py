@@ -27,7 +27,7 @@ def import_chunk(self: Task, chunk_id: int) -> None:
 
 
 @shared_task(acks_late=True, bind=True)
-def import_merge_part(self, part_id: int) -> None:
+def import_merge_part(self: Task, part_id: int) -> None:
     """Merge one key range of an import; the last part to finish closes the job."""
     merge_part(part_id, worker=self.request.hostname or "worker")
 

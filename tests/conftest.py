@@ -14,16 +14,26 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from tests.support.services import CHROMIUM, need
 from tests.support.workers import purge_queue, start_worker, stop_worker
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A browser or a worker process is slow whatever the test does with it."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A browser or a worker process is slow whatever the test does with it.
+
+    Tests of what exists only on PostgreSQL (partitions, the parallel merge) are
+    left out of a run on the embedded SQLite, as deselected, not skipped: CI's
+    second pass runs them on PostgreSQL."""
     for item in items:
         if item.get_closest_marker("browser") or item.get_closest_marker("worker"):
             item.add_marker(pytest.mark.slow)
+    if connection.vendor != "postgresql":
+        left_out = [item for item in items if item.get_closest_marker("postgres")]
+        if left_out:
+            config.hook.pytest_deselected(items=left_out)
+            items[:] = [item for item in items if not item.get_closest_marker("postgres")]
 
 
 @pytest.fixture(scope="session")

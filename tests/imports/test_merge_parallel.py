@@ -2,12 +2,14 @@
 exact counts, a part run twice, a part that fails."""
 
 import time
+from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
 from imports import merge_parts as merge
-from imports.importer import import_chunk_run, import_plan
+from imports.importer import import_chunk_run, import_plan, import_resume
 from imports.jobs import import_create
 from imports.merge import import_finish, merge_close, merge_part
 from leaks.models import (
@@ -20,14 +22,14 @@ from leaks.models import (
     StagedHash,
 )
 from leaks.signals import import_visible
-from tests.conftest import need, start_worker, stop_worker
+from tests.factories import import_job
+from tests.support.workers import purge_queue, start_worker, stop_worker
 
-pytestmark = pytest.mark.worker
+pytestmark = [pytest.mark.worker, pytest.mark.postgres]
 
 
 @pytest.fixture(autouse=True)
 def postgres(settings, monkeypatch):
-    need(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
     # Worker processes read these from their environment.
     monkeypatch.setenv("IMPORT_CHUNK_BYTES", str(256 * 1024))
     monkeypatch.setenv("IMPORT_MERGE_PARTS", "4")
@@ -86,9 +88,7 @@ def test_exposures_are_partitioned_and_each_part_is_whole_partitions(db, setting
 
 
 def test_two_workers_merge_the_parts_and_the_counts_are_exact(transactional_db, tmp_path):
-    from tests.conftest import _purge_queue
-
-    _purge_queue()
+    purge_queue()
     breach = Breach.objects.create(slug="parts", title="Parts")
     first = tmp_path / "first.csv"
     write_numbers(first, range(0, 30_000))
@@ -126,9 +126,7 @@ def test_a_merge_part_run_again_changes_nothing(transactional_db, tmp_path, requ
     breach = Breach.objects.create(slug="again", title="Again")
     dump = tmp_path / "again.csv"
     write_numbers(dump, range(0, 4_000))
-    job = ImportJob.objects.create(
-        breach=breach, file_path=str(dump), source_name="again.csv", size=dump.stat().st_size
-    )
+    job = import_job(breach, dump)
     for chunk_id in import_plan(job):
         import_chunk_run(ImportChunk.objects.get(pk=chunk_id), worker="t", finish=False)
     # Parts made but not yet run, as a worker would find them after a crash.
@@ -201,3 +199,52 @@ def test_one_failing_part_fails_the_job_and_the_breach_keeps_its_counts(
     for part_id in parts.values_list("pk", flat=True):
         merge_part(part_id, worker="late")
     assert Exposure.objects.filter(breach=breach).count() == 10_000
+
+
+def staged_and_stalled(breach: Breach, dump, settings) -> ImportJob:
+    """A job whose chunks all ran long ago, as a worker killed before the merge leaves it."""
+    job = import_job(breach, dump)
+    for chunk_id in import_plan(job):
+        import_chunk_run(ImportChunk.objects.get(pk=chunk_id), worker="dead", finish=False)
+    long_ago = timezone.now() - timedelta(seconds=settings.IMPORT_STALL_SECONDS + 60)
+    job.chunks.update(heartbeat=long_ago)
+    return job
+
+
+def test_a_merge_lost_with_its_worker_is_finished_by_the_resume_sweep(
+    transactional_db, celery_worker_process, tmp_path, settings
+):
+    breach = Breach.objects.create(slug="lost", title="Lost")
+    dump = tmp_path / "lost.csv"
+    write_numbers(dump, range(0, 3_000))
+    job = staged_and_stalled(breach, dump, settings)
+    # Parts made, one merged, the rest never queued: their worker died.
+    with transaction.atomic():
+        ids = merge.merge_start(ImportJob.objects.select_for_update().get(pk=job.pk), inline=True)
+    merge.merge_part_run(ids[0], worker="dead")
+    assert import_resume() == []  # no chunk to run again; the merge is queued
+    job = wait_for(job)
+    assert job.status == ImportJob.Status.DONE, job.error
+    assert (job.new, job.duplicates) == (3_000, 3_000)
+    breach.refresh_from_db()
+    assert breach.pwn_count == 3_000 == Exposure.objects.filter(breach=breach).count()
+
+
+def test_a_close_lost_with_its_worker_is_done_by_the_resume_sweep(
+    transactional_db, celery_worker_process, tmp_path, settings
+):
+    breach = Breach.objects.create(slug="unclosed", title="Unclosed")
+    dump = tmp_path / "unclosed.csv"
+    write_numbers(dump, range(0, 2_000))
+    job = staged_and_stalled(breach, dump, settings)
+    with transaction.atomic():
+        ids = merge.merge_start(ImportJob.objects.select_for_update().get(pk=job.pk), inline=True)
+    for part_id in ids:  # every part merged, the close never ran
+        merge.merge_part_run(part_id, worker="dead")
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.RUNNING
+    import_resume()
+    job = wait_for(job)
+    assert job.status == ImportJob.Status.DONE, job.error
+    breach.refresh_from_db()
+    assert breach.pwn_count == 2_000 == job.new
