@@ -23,3 +23,19 @@ def sms_backend_check(app_configs: Sequence[AppConfig] | None, **kwargs: Any) ->
             )
         ]
     return []
+
+
+@register()
+def merge_parts_check(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[Error]:
+    # A merge part must be whole partitions, or two workers write into one
+    # partition's index at once and the parallel merge gains nothing.
+    parts, partitions = settings.IMPORT_MERGE_PARTS, settings.EXPOSURE_PARTITIONS
+    if parts < 1 or partitions < 1 or partitions % parts:
+        return [
+            Error(
+                f"IMPORT_MERGE_PARTS ({parts}) must divide EXPOSURE_PARTITIONS ({partitions}).",
+                hint="Use a divisor, such as 4 parts for 16 partitions.",
+                id="breachcheck.E002",
+            )
+        ]
+    return []

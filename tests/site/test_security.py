@@ -125,3 +125,12 @@ def test_admin_passwords_are_stored_with_argon2(django_user_model):
     user = django_user_model.objects.create_user("boss", password="right-horse-battery-staple")
     assert user.password.startswith("argon2$")
     assert user.check_password("right-horse-battery-staple")
+
+
+def test_merge_parts_that_do_not_divide_the_partitions_are_refused(settings):
+    from leaks.checks import merge_parts_check
+
+    settings.EXPOSURE_PARTITIONS, settings.IMPORT_MERGE_PARTS = 16, 4
+    assert merge_parts_check(None) == []
+    settings.IMPORT_MERGE_PARTS = 3
+    assert [error.id for error in merge_parts_check(None)] == ["breachcheck.E002"]
