@@ -3,19 +3,22 @@
 - ``/healthz/live``: the process answers. It reads no database, cache or session,
   so a slow database never gets a healthy process restarted; it is also the floor
   the check-path benchmark compares against (bench/check_throughput.py).
-- ``/healthz/ready``: the process can serve: every configured database answers and,
-  when ``REDIS_URL`` is set, Redis answers. Otherwise 503 with a short JSON reason
-  (the failing part's name, never a connection string or an error text).
+- ``/healthz/ready``: the process can serve: the database (and the replica that
+  lookups read from, if any) answers and, when ``REDIS_URL`` is set, Redis answers.
+  Otherwise 503 with a short JSON reason (the failing part's name, never a
+  connection string or an error text).
 """
 
 from functools import lru_cache
 
 import redis
 from django.conf import settings
-from django.db import DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from breachcheck.db_router import replica_alias
 
 # A load balancer probes every few seconds: a dead dependency must fail the probe
 # well within that, not hang it.
@@ -31,7 +34,8 @@ def live(request: HttpRequest) -> HttpResponse:
 @require_GET
 @never_cache
 def ready(request: HttpRequest) -> JsonResponse:
-    failing = [f"database:{alias}" for alias in settings.DATABASES if not _database_ok(alias)]
+    aliases = [DEFAULT_DB_ALIAS, *filter(None, [replica_alias()])]
+    failing = [f"database:{alias}" for alias in aliases if not _database_ok(alias)]
     if settings.REDIS_URL and not _redis_ok(settings.REDIS_URL):
         failing.append("redis")
     if failing:

@@ -117,6 +117,14 @@ else:
             },
         }
     }
+# Lookups may read from a replica; writes and everything else stay on default
+# (breachcheck/db_router.py).
+if os.getenv("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=60
+    )
+DATABASE_REPLICA_READS = "replica" in DATABASES
+DATABASE_ROUTERS = ["breachcheck.db_router.LookupReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.getenv("REDIS_URL", "")

@@ -4,6 +4,7 @@ from collections.abc import Mapping
 
 from django.db.models import F, Q, QuerySet
 
+from breachcheck.db_router import lookup_reads
 from leaks.hashing import KEY_BYTES, bucket_range, key_bytes, phone_hashes, stored_key
 from leaks.models import Breach, Exposure, LegacyExposure
 from leaks.phones import Phone
@@ -39,7 +40,8 @@ def breach_ids_for_hashes(hashes: Mapping[int, bytes]) -> set[int]:
             LegacyExposure.objects.filter(legacy).values_list("breach_id", flat=True),
             all=True,
         )
-    return set(rows)
+    with lookup_reads():
+        return set(rows)
 
 
 def breaches_for_hashes(
@@ -78,7 +80,8 @@ def bucket_entries(bucket: int, version: int) -> list[tuple[bytes, int]]:
         key_version=version,
         breach__in=private_breaches(),
     ).values_list("phone_key", "breach_id")
-    return [(key_bytes(key)[2:], breach_id) for key, breach_id in rows]
+    with lookup_reads():
+        return [(key_bytes(key)[2:], breach_id) for key, breach_id in rows]
 
 
 def totals() -> dict:

@@ -1,0 +1,57 @@
+"""Lookups may read from a read replica; everything else uses the primary.
+
+``DATABASE_REPLICA_URL`` adds the "replica" database. Only code running inside
+``lookup_reads()`` reads from it, and only the tables a lookup needs
+(exposures, legacy exposures, breaches): the check's and the API's lookup and
+the private check's bucket answers (leaks/lookups.py). Every write, and every
+read outside a lookup (the proof flow, sessions, admin, imports, alerts, the
+public breach snapshot that says what may be named), goes to the primary, so
+a lagging replica can delay a new exposure's answer but never show a breach
+that was unpublished or skip a limit.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS
+
+REPLICA = "replica"
+LOOKUP_MODELS = frozenset({"leaks.exposure", "leaks.legacyexposure", "leaks.breach"})
+
+_in_lookup: ContextVar[bool] = ContextVar("lookup_reads", default=False)
+
+
+def replica_alias() -> str | None:
+    """The replica's alias when lookups should read from it, else None."""
+    if getattr(settings, "DATABASE_REPLICA_READS", False) and REPLICA in settings.DATABASES:
+        return REPLICA
+    return None
+
+
+@contextmanager
+def lookup_reads() -> Iterator[None]:
+    """Reads of lookup tables within this block may go to the replica."""
+    token = _in_lookup.set(True)
+    try:
+        yield
+    finally:
+        _in_lookup.reset(token)
+
+
+class LookupReplicaRouter:
+    def db_for_read(self, model, **hints) -> str:
+        if _in_lookup.get() and model._meta.label_lower in LOOKUP_MODELS:
+            return replica_alias() or DEFAULT_DB_ALIAS
+        return DEFAULT_DB_ALIAS
+
+    def db_for_write(self, model, **hints) -> str:
+        return DEFAULT_DB_ALIAS
+
+    def allow_relation(self, obj1, obj2, **hints) -> bool:
+        # The replica holds the primary's rows: an object is the same wherever read.
+        return True
+
+    def allow_migrate(self, db: str, app_label: str, **hints) -> bool:
+        return db == DEFAULT_DB_ALIAS
