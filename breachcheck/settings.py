@@ -125,6 +125,10 @@ if os.getenv("DATABASE_REPLICA_URL"):
     )
 DATABASE_REPLICA_READS = "replica" in DATABASES
 DATABASE_ROUTERS = ["breachcheck.db_router.LookupReplicaRouter"]
+# Sessions live in the database unless SESSION_ENGINE says otherwise; with Redis,
+# "django.contrib.sessions.backends.cache" saves a check its session queries
+# (docs/SCALING-check.md says what that trades).
+SESSION_ENGINE = os.getenv("SESSION_ENGINE", "django.contrib.sessions.backends.db")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.getenv("REDIS_URL", "")
