@@ -47,9 +47,11 @@ worker: $(STAMP)
 test: lint
 	$(VENV)/bin/pytest
 
+# Style, and the places' import rules (docs/ARCHITECTURE.md, contracts in pyproject.toml).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .

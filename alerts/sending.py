@@ -11,7 +11,6 @@ row being marked sent: that alert is sent again, with the same Message-ID.
 """
 
 import logging
-import re
 import smtplib
 import time
 from dataclasses import dataclass, field
@@ -28,11 +27,10 @@ from alerts.models import AlertDelivery, Subscription
 from alerts.services import subscription_contact
 from disclosure.counters import rate_parts
 from leaks.models import Breach
-from leaks.sms import SmsError, scrub_numbers, send_sms
+from leaks.redaction import redact
+from proof.sms import SmsError, send_sms
 
 log = logging.getLogger(__name__)
-
-_EMAIL_LIKE = re.compile(r"[^\s<>@]+@[^\s<>@]+")
 
 
 @dataclass
@@ -197,8 +195,7 @@ def describe(exc: Exception) -> str:
         text = f"{type(exc).__name__} {exc.smtp_code}: {detail}"
     else:
         text = f"{type(exc).__name__}: {exc}"
-    text = _EMAIL_LIKE.sub("[address]", text)
-    return scrub_numbers(text)[:500]
+    return redact(text)[:500]
 
 
 def deliveries_send_due(*, limit: int) -> SendReport:

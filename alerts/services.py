@@ -113,18 +113,6 @@ def subscriptions_expire_unconfirmed() -> int:
     return deleted
 
 
-def alerts_enqueue_for_job(job: ImportJob) -> None:
-    """Queue the alerts of a finished import once its merge has committed.
-
-    The importer calls this right after it marks the job DONE, inside the merge
-    transaction; if the worker dies before the task is queued, the sweep finds
-    the job without an AlertScan and queues it then."""
-    from alerts.tasks import alerts_match
-
-    job_id = job.pk
-    transaction.on_commit(lambda: alerts_match.delay(job_id))
-
-
 @transaction.atomic
 def deliveries_create_for_job(*, job: ImportJob) -> int:
     """One pending alert per (confirmed subscription, breach) for the numbers this

@@ -16,9 +16,9 @@ from alerts.forms import SubscribeForm
 from alerts.models import Subscription
 from disclosure.policy import authorize_confirm_email, authorize_subscribe
 from disclosure.responses import too_many_requests
-from leaks import proof_session
 from leaks.hashing import phone_hashes
 from leaks.phones import Phone
+from proof import session as proof_session
 
 log = logging.getLogger(__name__)
 

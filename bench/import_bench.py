@@ -67,8 +67,8 @@ def baseline(path: Path) -> tuple[float, int]:
     """Rows/s of computing the keyed function, COPY, and a conflict-skipping insert."""
     from django.db import connection
 
+    from imports.dumps import read_phone_values
     from leaks import hashing
-    from leaks.dumps import read_phone_values
     from leaks.fastphones import fast_normalize
     from leaks.models import Breach
     from leaks.phones import InvalidPhone, normalize
@@ -162,7 +162,7 @@ def peak_rss_mb(proc: subprocess.Popen) -> float:
 
 
 def end_to_end(path: Path, workers: int) -> tuple[float, float, dict]:
-    from leaks.importer import import_create
+    from imports.jobs import import_create
     from leaks.models import Breach, ImportJob
 
     procs = start_workers(workers, f"w{workers}")

@@ -92,7 +92,7 @@ def measure(path: Path, reader: str) -> None:
     import django
 
     django.setup()
-    from leaks.dumps import read_phone_values
+    from imports.dumps import read_phone_values
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     start = time.monotonic()

@@ -1,12 +1,14 @@
 import os
 
 from celery import Celery
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "breachcheck.settings")
 
 app = Celery("breachcheck")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+# Every app's tasks, and the project's own (housekeeping spans the places).
+app.autodiscover_tasks(lambda: [*settings.INSTALLED_APPS, "breachcheck"])
 
 
 @app.on_after_configure.connect

@@ -1,6 +1,6 @@
 from django.http import HttpRequest
 
-from breachcheck.site import site_context
+from web.site import site_context
 
 
 def site(request: HttpRequest) -> dict:

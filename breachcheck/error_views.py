@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
 
-from breachcheck.site import site_context
+from web.site import site_context
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

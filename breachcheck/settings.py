@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "leaks",
+    "imports",
+    "proof",
+    "web",
     "audit",
     "api",
     "alerts",
@@ -306,8 +309,8 @@ RESULTS_REQUIRE_PROOF = envbool("RESULTS_REQUIRE_PROOF", "False")
 # with random ones), and a multiple of it when a bucket holds more.
 PRIVATE_CHECK_ENTRIES = envint("PRIVATE_CHECK_ENTRIES", "256")
 
-# SMS: leaks.sms.ConsoleBackend (prints), FileBackend (tests) or TwilioBackend.
-SMS_BACKEND = os.getenv("SMS_BACKEND", "leaks.sms.ConsoleBackend")
+# SMS: proof.sms.ConsoleBackend (prints), FileBackend (tests) or TwilioBackend.
+SMS_BACKEND = os.getenv("SMS_BACKEND", "proof.sms.ConsoleBackend")
 SMS_SENDER_NAME = os.getenv("SMS_SENDER_NAME", SITE_NAME_ZH)
 SMS_FROM = os.getenv("SMS_FROM", "")
 SMS_API_BASE_URL = os.getenv("SMS_API_BASE_URL", "https://api.twilio.com")
@@ -365,17 +368,17 @@ ALERTS_SENDING_LEASE_SECONDS = envint("ALERTS_SENDING_LEASE_SECONDS", "600")
 ALERTS_SWEEP_SECONDS = envint("ALERTS_SWEEP_SECONDS", "300")
 CELERY_BEAT_SCHEDULE = {
     "alerts-sweep": {"task": "alerts.tasks.alerts_sweep", "schedule": ALERTS_SWEEP_SECONDS},
-    "expired-data-clear": {"task": "leaks.tasks.expired_data_clear", "schedule": 3600},
-    "imports-resume": {"task": "leaks.tasks.imports_resume", "schedule": 300},
+    "expired-data-clear": {"task": "breachcheck.tasks.expired_data_clear", "schedule": 3600},
+    "imports-resume": {"task": "imports.tasks.imports_resume", "schedule": 300},
 }
 
-# Error reports and logs never show a phone number (leaks/reporting.py).
-DEFAULT_EXCEPTION_REPORTER = "leaks.reporting.PrivateExceptionReporter"
-DEFAULT_EXCEPTION_REPORTER_FILTER = "leaks.reporting.PrivateExceptionReporterFilter"
+# Error reports and logs never show a phone number (breachcheck/reporting.py).
+DEFAULT_EXCEPTION_REPORTER = "breachcheck.reporting.PrivateExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "breachcheck.reporting.PrivateExceptionReporterFilter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_numbers": {"()": "leaks.reporting.RedactNumbersFilter"}},
+    "filters": {"redact_numbers": {"()": "breachcheck.reporting.RedactNumbersFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {

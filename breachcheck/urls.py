@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from breachcheck import health
-from leaks.views import admin_login
+from breachcheck.admin_login import admin_login
 
 urlpatterns = [
     path("healthz/live", health.live, name="bc-healthz-live"),
@@ -12,7 +12,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("api.urls")),
-    path("", include("leaks.urls")),
+    path("", include("web.urls")),
+    path("", include("proof.urls")),
+    path("", include("imports.urls")),
     path("", include("alerts.urls")),
     path("", include("disclosure.urls")),
 ]

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from leaks import provinces
 from leaks.models import Breach, ImportJob
-from leaks.phones import REASONS
+from leaks.phones import KIND_LABELS, REASONS
 
 SORTS = {
     "added": ("-added_date", "title"),
@@ -25,17 +25,6 @@ DEFAULT_SORT = "added"
 # A province named for a handful of numbers says too much about those few
 # people; small regions are folded into "other".
 MIN_REGION_COUNT = 10
-
-KIND_LABELS = {
-    "mobile": _("Mobile"),
-    "fixed_line": _("Landline"),
-    "fixed_line_or_mobile": _("Landline or mobile"),
-    "toll_free": _("Toll-free"),
-    "premium_rate": _("Premium rate"),
-    "voip": _("VoIP"),
-    "foreign": _("Foreign"),
-    "other": _("Other"),
-}
 
 
 def breaches_listed(

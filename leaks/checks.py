@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
-_DEVELOPMENT_SMS = ("leaks.sms.ConsoleBackend", "leaks.sms.FileBackend")
+_DEVELOPMENT_SMS = ("proof.sms.ConsoleBackend", "proof.sms.FileBackend")
 
 
 @register(Tags.security, deploy=True)
@@ -14,7 +14,7 @@ def sms_backend_check(app_configs, **kwargs) -> list[Error]:
         return [
             Error(
                 f"SMS_BACKEND is {settings.SMS_BACKEND}, a development backend.",
-                hint="Set SMS_BACKEND to a provider such as leaks.sms.TwilioBackend.",
+                hint="Set SMS_BACKEND to a provider such as proof.sms.TwilioBackend.",
                 id="breachcheck.E001",
             )
         ]

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from leaks.hashing import HASH_BYTES
+from leaks.phones import KIND_LABELS, REASONS
 
 
 class BreachQuerySet(models.QuerySet):
@@ -114,8 +115,6 @@ class ImportJob(models.Model):
 
     def invalid_reasons(self) -> list[tuple[str, int]]:
         """Why values were invalid, readable, with counts; never the values."""
-        from leaks.phones import REASONS
-
         reasons = (self.report or {}).get("invalid_reasons", {})
         # Reasons are sentences; the report puts a colon after them.
         return [
@@ -124,8 +123,6 @@ class ImportJob(models.Model):
 
     def kinds_labelled(self) -> list[tuple[str, int]]:
         """Kinds of number in the admin's language, with counts."""
-        from leaks.catalogue import KIND_LABELS
-
         kinds = (self.report or {}).get("kinds", {})
         return [(str(KIND_LABELS.get(kind, kind)), count) for kind, count in kinds.items()]
 

@@ -165,3 +165,16 @@ def region_name(e164: str, lang: str = "zh") -> str:
     """Where a number is registered (province and city for Chinese numbers)."""
     number = phonenumbers.parse(e164)
     return geocoder.description_for_number(number, lang) or ""
+
+
+# Kinds of number in the reader's language (import reports, breach pages).
+KIND_LABELS = {
+    "mobile": _("Mobile"),
+    "fixed_line": _("Landline"),
+    "fixed_line_or_mobile": _("Landline or mobile"),
+    "toll_free": _("Toll-free"),
+    "premium_rate": _("Premium rate"),
+    "voip": _("VoIP"),
+    "foreign": _("Foreign"),
+    "other": _("Other"),
+}

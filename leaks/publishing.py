@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alerts.services import alerts_enqueue_for_job
 from leaks.models import Breach, ImportJob
+from leaks.signals import import_visible
 
 
 class PublishRefused(Exception):
@@ -32,7 +32,7 @@ def breach_publish(*, breach: Breach) -> None:
             locked.save(update_fields=["published_at", "modified_date"])
         # Matching is idempotent (one AlertScan per job): already matched jobs add nothing.
         for job in done:
-            alerts_enqueue_for_job(job)
+            import_visible.send(sender=Breach, job=job)
     breach.published_at = locked.published_at
 
 

@@ -4,7 +4,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from leaks.importer import import_run
+from imports.importer import import_run
 from leaks.models import Breach, ImportJob
 from leaks.publishing import breach_publish
 

@@ -184,7 +184,7 @@ def sms_stub(settings) -> Iterator[object]:
     from tests.sms_stub import SmsStub
 
     stub = SmsStub().start()
-    settings.SMS_BACKEND = "leaks.sms.TwilioBackend"
+    settings.SMS_BACKEND = "proof.sms.TwilioBackend"
     settings.SMS_API_BASE_URL = stub.base_url
     settings.SMS_ACCOUNT_SID = "AC" + "0" * 32
     settings.SMS_AUTH_TOKEN = "stub-auth-token"
@@ -196,7 +196,7 @@ def sms_stub(settings) -> Iterator[object]:
 @pytest.fixture
 def sms_outbox(settings, tmp_path) -> Path:
     """The file backend's outbox for this test (JSON lines: to, body, sent_at)."""
-    settings.SMS_BACKEND = "leaks.sms.FileBackend"
+    settings.SMS_BACKEND = "proof.sms.FileBackend"
     settings.SMS_FILE_PATH = tmp_path / "sms.jsonl"
     return settings.SMS_FILE_PATH
 

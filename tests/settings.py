@@ -16,7 +16,7 @@ BREACHCHECK_PEPPER_VERSION = 1
 BREACHCHECK_OLD_PEPPERS = ""
 CELERY_TASK_DEFAULT_QUEUE = "breachcheck-test"
 # A worker started by a test may be pointed at the SMS stub through the environment.
-SMS_BACKEND = os.getenv("SMS_BACKEND", "leaks.sms.FileBackend")
+SMS_BACKEND = os.getenv("SMS_BACKEND", "proof.sms.FileBackend")
 SMS_FILE_PATH = TEST_DATA_DIR / "sms-outbox.jsonl"
 ALERTS_FERNET_KEY = "dGVzdC1mZXJuZXQta2V5LW5vdC1zZWNyZXQtMzJieXQ="
 

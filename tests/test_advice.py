@@ -8,7 +8,7 @@ from django.conf import settings
 from alerts.messages import alert_sms
 from leaks import data_classes
 from leaks.advice import SAFETY_ADVICE, meanings
-from leaks.ownership import sms_text
+from proof.ownership import sms_text
 from tests.helpers import breach_with, check
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from alerts import sending
 from alerts.models import AlertDelivery
 from alerts.services import deliveries_create_for_job
 from alerts.tasks import alerts_match, alerts_send
-from leaks.importer import import_run
+from imports.importer import import_run
 from leaks.models import Breach
 from tests.alerts_helpers import dump_job, subscribe
 from tests.conftest import database_text, digits_variants

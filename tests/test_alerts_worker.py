@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alerts.models import AlertDelivery, Subscription
-from leaks.importer import import_create
+from imports.jobs import import_create
 from leaks.models import Breach
 from tests.alerts_helpers import dump_job, subscribe
 from tests.conftest import _purge_queue, digits_variants, need, start_worker, stop_worker
@@ -48,7 +48,7 @@ def worker_env(monkeypatch, smtp_server, sms_stub, live_server):
     values = {
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(smtp_server.port),
-        "SMS_BACKEND": "leaks.sms.TwilioBackend",
+        "SMS_BACKEND": "proof.sms.TwilioBackend",
         "SMS_API_BASE_URL": sms_stub.base_url,
         "SMS_ACCOUNT_SID": settings.SMS_ACCOUNT_SID,
         "SMS_AUTH_TOKEN": settings.SMS_AUTH_TOKEN,

@@ -6,7 +6,7 @@ import pytest
 from django.db import transaction
 
 from audit.models import AuditEvent
-from leaks.importer import import_create
+from imports.jobs import import_create
 from leaks.models import Breach
 
 pytestmark = pytest.mark.django_db

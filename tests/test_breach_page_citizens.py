@@ -5,8 +5,8 @@ import re
 import pytest
 from django.utils import timezone, translation
 
+from imports.tally import province
 from leaks.counts import readable_count
-from leaks.import_tally import province
 from leaks.models import Breach
 from leaks.phones import normalize
 from leaks.provinces import UNKNOWN, canonical, label

@@ -2,7 +2,7 @@
 
 import pytest
 
-from leaks.demo import DEMO_NUMBER, load_demo
+from imports.demo import DEMO_NUMBER, load_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

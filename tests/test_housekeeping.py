@@ -5,9 +5,9 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from breachcheck.tasks import expired_data_clear
 from leaks.hashing import current_version, phone_hash
 from leaks.models import OwnershipCode
-from leaks.tasks import expired_data_clear
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def test_expired_sessions_and_codes_are_deleted_and_live_ones_kept():
 def test_new_key_notes_of_long_finished_imports_are_deleted():
     from datetime import timedelta
 
-    from leaks.housekeeping import expired_data_clear as clear
+    from breachcheck.housekeeping import expired_data_clear as clear
     from leaks.models import Breach, ImportJob, NewExposure
 
     breach = Breach.objects.create(slug="b", title="b")

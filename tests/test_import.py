@@ -4,8 +4,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
+from imports.importer import import_run
 from leaks.hashing import phone_key
-from leaks.importer import import_run
 from leaks.models import Breach, Exposure, ImportJob, NewExposure, StagedHash
 from leaks.publishing import breach_publish
 

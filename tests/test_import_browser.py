@@ -70,7 +70,7 @@ def test_an_empty_or_unpublished_breach_is_not_listed(live_server, page):
 
 
 def test_the_admin_breach_page_fits_1280_pixels_in_chinese(live_server, page, tmp_path):
-    from leaks.importer import import_run
+    from imports.importer import import_run
     from leaks.models import Breach, ImportJob
 
     staff_login(page, live_server)

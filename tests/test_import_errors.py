@@ -7,16 +7,22 @@ from pathlib import Path
 from django.utils import translation
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = [*sorted((ROOT / "leaks" / "readers").glob("*.py")), ROOT / "leaks" / "importer.py"]
+SOURCES = [
+    *sorted((ROOT / "imports" / "readers").glob("*.py")),
+    *sorted((ROOT / "imports").glob("*.py")),
+]
 
 
 def error_messages() -> set[str]:
-    """First string argument of every DumpError(...) and the importer's message constants."""
+    """First string argument of every DumpError(...) and gettext_noop(...) of the importer."""
     found = set()
     for path in SOURCES:
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "DumpError":
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") in (
+                "DumpError",
+                "gettext_noop",
+            ):
                 first = node.args[0] if node.args else None
                 if isinstance(first, ast.Constant) and isinstance(first.value, str):
                     found.add(first.value)

@@ -4,7 +4,7 @@ import zipfile
 
 import pytest
 
-from leaks.importer import import_run
+from imports.importer import import_run
 from leaks.models import Breach, Exposure, ImportJob
 from tests.conftest import database_text, digits_variants
 

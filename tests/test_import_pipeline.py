@@ -5,7 +5,8 @@ import json
 import pytest
 from django.core.management import call_command
 
-from leaks.importer import import_create, import_run
+from imports.importer import import_run
+from imports.jobs import import_create
 from leaks.models import Breach, Exposure, ImportChunk, ImportJob, StagedHash
 from tests.conftest import database_text, digits_variants
 
@@ -95,7 +96,8 @@ def test_rerunning_the_same_dump_adds_nothing(breach, tmp_path):
 
 def test_a_chunk_run_twice_counts_once(breach, tmp_path, settings):
     """A chunk whose first run was cut short (rows staged, no counts) is run again."""
-    from leaks.importer import import_chunk_run, import_finish, import_plan
+    from imports.importer import import_chunk_run, import_plan
+    from imports.merge import import_finish
 
     settings.IMPORT_CHUNK_BYTES = 2048
     dump = tmp_path / "d.csv"
@@ -204,7 +206,7 @@ def test_resume_hands_a_stalled_chunk_to_another_worker(
 
     from django.utils import timezone
 
-    from leaks.importer import import_plan
+    from imports.importer import import_plan
 
     settings.IMPORT_CHUNK_BYTES = 2048
     dump = tmp_path / "d.csv"
@@ -238,7 +240,7 @@ def test_chunks_never_cut_a_quoted_field_that_spans_lines(db, tmp_path, settings
 def test_row_starts_skip_newlines_inside_quotes():
     import io
 
-    from leaks.readers.text import row_starts
+    from imports.readers.text import row_starts
 
     data = b'a,b\n"x\ny",1\n"p""q\nr",2\ns,3\n'
     starts = row_starts(io.BytesIO(data), 1)
@@ -249,7 +251,7 @@ def test_row_starts_skip_newlines_inside_quotes():
 def test_a_job_being_planned_by_another_worker_is_left_alone(breach, tmp_path, settings):
     from django.utils import timezone
 
-    from leaks.importer import import_plan
+    from imports.importer import import_plan
 
     dump = tmp_path / "d.csv"
     write_dump(dump, rows=500)
@@ -273,7 +275,7 @@ def test_a_chunk_reports_it_is_alive_while_its_reader_is_silent(tmp_path, settin
 
     from django.utils import timezone
 
-    from leaks import importer
+    from imports import importer
 
     settings.IMPORT_STALL_SECONDS = 5  # a beat every second
     breach = Breach.objects.create(slug="slow", title="Slow")

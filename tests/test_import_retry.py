@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from leaks.import_errors import error_for_web
+from breachcheck.tasks import expired_data_clear
+from imports.errors import error_for_web
 from leaks.models import Exposure, ImportJob
-from leaks.tasks import expired_data_clear
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from leaks.importer import import_create
+from imports.jobs import import_create
 from leaks.models import Breach, Exposure, ImportChunk, ImportJob, StagedHash
 from tests.conftest import start_worker, stop_worker
 

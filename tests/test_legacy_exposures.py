@@ -81,7 +81,7 @@ def test_a_subscription_from_before_stays_visible_to_its_proven_owner():
 
 
 def test_the_demo_is_imported_again_when_it_has_only_legacy_rows():
-    from leaks.demo import DEMO_NUMBER, DEMO_SLUG, load_demo
+    from imports.demo import DEMO_NUMBER, DEMO_SLUG, load_demo
     from leaks.models import Exposure
 
     demo = Breach.objects.create(slug=DEMO_SLUG, title="demo", pwn_count=1)

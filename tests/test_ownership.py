@@ -7,15 +7,15 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from leaks.models import OwnershipCode
-from leaks.ownership import (
+from leaks.phones import normalize
+from proof.ownership import (
     OwnershipLimited,
     ownership_code_check,
     ownership_code_send,
     sms_text,
 )
-from leaks.phones import normalize
-from leaks.proof_session import number_digest
-from leaks.sms import SmsError
+from proof.session import number_digest
+from proof.sms import SmsError
 from tests.conftest import database_text
 
 pytestmark = pytest.mark.django_db

@@ -10,10 +10,12 @@ from django.db import connection, transaction
 from django.test import RequestFactory, override_settings
 from django.views.debug import get_exception_reporter_class
 
-from leaks.importer import import_create, import_run
+from breachcheck.reporting import RedactNumbersFilter
+from imports.importer import import_run
+from imports.jobs import import_create
 from leaks.models import Breach, ImportJob
 from leaks.phones import normalize
-from leaks.reporting import RedactNumbersFilter, redact
+from leaks.redaction import redact
 from tests.conftest import _purge_queue, database_text, digits_variants
 from tests.helpers import breach_with, check
 from tests.privacy_scan import assert_number_nowhere, broker_text, cache_text

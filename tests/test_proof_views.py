@@ -93,7 +93,7 @@ def test_the_proof_expires_and_the_session_with_it(client, breaches, sms_outbox,
     # The session lives as long as what it remembers: the proof, at most.
     assert 0 < client.session.get_expiry_age() <= 3600
     later = time.time() + 3601
-    monkeypatch.setattr("leaks.proof_session.time.time", lambda: later)
+    monkeypatch.setattr("proof.session.time.time", lambda: later)
     assert client.get(reverse("bc-result"))["Location"] == reverse("bc-check")
     html = check(client, NUMBER).content.decode()
     assert "Card shop members" in html and "Clinic patients" not in html

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from alerts.models import AlertDelivery
-from leaks.demo import load_demo
-from leaks.importer import import_run
+from imports.demo import load_demo
+from imports.importer import import_run
 from leaks.lookups import breaches_for_phone, totals
 from leaks.models import Breach, ImportJob
 from leaks.phones import normalize

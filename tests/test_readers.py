@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from leaks.dumps import read_phone_values
-from leaks.readers import DumpError, inspect, iter_values
+from imports.dumps import read_phone_values
+from imports.readers import DumpError, inspect, iter_values
 
 MOBILES = ["13800138000", "13900139000", "15012345678"]
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from leaks.dumps import read_phone_values
-from leaks.readers import inspect
-from leaks.readers.text import SNIFF_BYTES
+from imports.dumps import read_phone_values
+from imports.readers import inspect
+from imports.readers.text import SNIFF_BYTES
 
 
 def chinese_csv(encoding: str, *, name: str, cut: int, rows: int = 6000) -> tuple[bytes, int]:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from leaks.dumps import read_phone_values
-from leaks.readers import DumpError
-from leaks.readers.xlsx import xlsx_tables
+from imports.dumps import read_phone_values
+from imports.readers import DumpError
+from imports.readers.xlsx import xlsx_tables
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from xlsx_memory import write_workbook  # noqa: E402 - the benchmark's generator

@@ -25,7 +25,7 @@ def _deploy_check(**env) -> subprocess.CompletedProcess:
         "DEBUG": "False",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "breachcheck.example",
-        "SMS_BACKEND": "leaks.sms.TwilioBackend",
+        "SMS_BACKEND": "proof.sms.TwilioBackend",
         **env,
     }
     return subprocess.run(
@@ -52,7 +52,7 @@ def test_check_deploy_catches_a_weakened_production_setting():
 
 
 def test_check_deploy_refuses_a_development_sms_backend():
-    result = _deploy_check(SMS_BACKEND="leaks.sms.ConsoleBackend")
+    result = _deploy_check(SMS_BACKEND="proof.sms.ConsoleBackend")
     assert result.returncode != 0
     assert "breachcheck.E001" in result.stdout + result.stderr
 

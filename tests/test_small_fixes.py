@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import translation
 
-from leaks.demo import DEMO_NUMBER
+from imports.demo import DEMO_NUMBER
 from leaks.phones import InvalidPhone, normalize
 from tests.conftest import need
 from tests.helpers import breach_with, check

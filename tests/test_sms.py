@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from leaks.sms import SmsError, send_sms
+from proof.sms import SmsError, send_sms
 
 NUMBER = "+8613800138000"
 
@@ -20,7 +20,7 @@ def test_file_backend_appends_one_json_line_per_message(sms_outbox):
 
 
 def test_console_backend_prints_a_masked_number_and_the_text(settings, capsys, all_logs):
-    settings.SMS_BACKEND = "leaks.sms.ConsoleBackend"
+    settings.SMS_BACKEND = "proof.sms.ConsoleBackend"
     send_sms(NUMBER, "hello 123456")
     out = capsys.readouterr().out
     assert "138****8000" in out

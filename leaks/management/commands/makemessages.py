@@ -5,7 +5,7 @@ class Command(makemessages.Command):
     """Django's makemessages, also collecting the English messages readers raise.
 
     Readers raise ``DumpError("English msgid", ...)`` and the upload pages
-    translate it when shown (leaks/import_errors.py), so each first argument of
+    translate it when shown (imports/errors.py), so each first argument of
     DumpError is a msgid too."""
 
     xgettext_options = [*makemessages.Command.xgettext_options, "--keyword=DumpError"]

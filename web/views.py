@@ -1,0 +1,103 @@
+"""The check and its result.
+
+Post/Redirect/Get: the number arrives in a POST body (never in a URL), passes
+the disclosure gate, and is kept sealed in the session (proof/session.py)
+so the result is a plain GET that Back, reload and a language switch can repeat.
+"""
+
+import math
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET
+
+from disclosure.policy import Decision, authorize_check, longest_window, pow_demanded
+from disclosure.responses import limit_message, too_many_requests
+from leaks import catalogue, data_classes
+from leaks.forms import CheckAgainForm, CheckForm
+from leaks.hashing import phone_hashes
+from leaks.lookups import breaches_for_hashes, totals
+from leaks.phones import Phone
+from proof import session as proof_session
+from proof.views import send_code
+
+LATEST = 5
+POW_FIELD = "altcha"
+
+
+def _check_page(
+    request: HttpRequest, form: CheckForm, *, status: int = 200, decision: Decision | None = None
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "totals": totals(),
+        "require_proof": settings.RESULTS_REQUIRE_PROOF,
+        "latest": catalogue.breaches_listed()[:LATEST],
+        "pow": decision.pow_difficulty if decision is not None else pow_demanded(request),
+        "pow_message": limit_message(decision) if decision is not None else "",
+    }
+    response = render(request, "leaks/check.html", context, status=status)
+    if decision is not None:
+        response["Retry-After"] = str(decision.retry_after)
+    return response
+
+
+@sensitive_post_parameters("phone", POW_FIELD)
+def check(request: HttpRequest) -> HttpResponse:
+    form = CheckForm(request.POST or None)
+    if request.method != "POST" or not form.is_valid():
+        return _check_page(request, form, status=400 if form.is_bound else 200)
+    phone: Phone = form.cleaned_data["phone"]
+    proven = proof_session.is_proven(request, phone)
+    decision = authorize_check(
+        request, phone.e164, pow_payload=request.POST.get(POW_FIELD), proven=proven
+    )
+    if decision.needs_pow:
+        # A fresh form: the page never echoes the number back.
+        return _check_page(request, CheckForm(), status=429, decision=decision)
+    if not decision:
+        return too_many_requests(request, decision)
+    if settings.RESULTS_REQUIRE_PROOF and not proven:
+        # No answer before proof: a hit and a miss both lead to the code page.
+        return send_code(request, phone)
+    proof_session.remember_checked(request, phone)
+    return redirect("bc-result")
+
+
+@require_GET
+def result(request: HttpRequest) -> HttpResponse:
+    """The result of the number this session checked last; sensitive breaches once proven."""
+    state = proof_session.NumberState.load(request)
+    entry = state.current_entry
+    phone = entry.phone() if entry is not None else None
+    if entry is None or phone is None or (settings.RESULTS_REQUIRE_PROOF and not entry.proven):
+        return redirect("bc-check")
+    breaches = [
+        (breach, [data_classes.label(key) for key in breach.data_classes])
+        for breach in breaches_for_hashes(phone_hashes(phone.e164), include_sensitive=entry.proven)
+    ]
+    context = {
+        "masked": entry.masked,
+        "breaches": breaches,
+        "totals": totals(),
+        "proven": entry.proven,
+        "form_again": CheckAgainForm(),
+        "require_proof": settings.RESULTS_REQUIRE_PROOF,
+    }
+    return render(request, "leaks/result.html", context)
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    hours = max(1, math.ceil(longest_window() / 3600))
+    context = {
+        "counter_hours": hours,
+        "code_minutes": max(1, settings.OWNERSHIP_CODE_TTL_SECONDS // 60),
+        "proof_minutes": max(1, settings.OWNERSHIP_PROOF_TTL_SECONDS // 60),
+        "result_minutes": max(1, settings.SESSION_RESULT_TTL_SECONDS // 60),
+        "confirm_days": max(1, settings.ALERTS_CONFIRM_MAX_AGE // 86400),
+        "mine_url": reverse("bc-alerts-mine"),
+    }
+    return render(request, "leaks/privacy.html", context)
