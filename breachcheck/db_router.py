@@ -1,7 +1,7 @@
 """Lookups may read from a read replica; everything else uses the primary.
 
 ``DATABASE_REPLICA_URL`` adds the "replica" database. Only code running inside
-``lookup_reads()`` reads from it, and only the tables a lookup needs
+``leaks.lookup_reads.lookup_reads()`` reads from it, and only the tables a lookup needs
 (exposures, legacy exposures, breaches): the check's and the API's lookup and
 the private check's bucket answers (leaks/lookups.py). Every write, and every
 read outside a lookup (the proof flow, sessions, admin, imports, alerts, the
@@ -10,17 +10,13 @@ a lagging replica can delay a new exposure's answer but never show a breach
 that was unpublished or skip a limit.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS
 
+from leaks.lookup_reads import in_lookup
+
 REPLICA = "replica"
 LOOKUP_MODELS = frozenset({"leaks.exposure", "leaks.legacyexposure", "leaks.breach"})
-
-_in_lookup: ContextVar[bool] = ContextVar("lookup_reads", default=False)
 
 
 def replica_alias() -> str | None:
@@ -30,19 +26,9 @@ def replica_alias() -> str | None:
     return None
 
 
-@contextmanager
-def lookup_reads() -> Iterator[None]:
-    """Reads of lookup tables within this block may go to the replica."""
-    token = _in_lookup.set(True)
-    try:
-        yield
-    finally:
-        _in_lookup.reset(token)
-
-
 class LookupReplicaRouter:
     def db_for_read(self, model, **hints) -> str:
-        if _in_lookup.get() and model._meta.label_lower in LOOKUP_MODELS:
+        if in_lookup() and model._meta.label_lower in LOOKUP_MODELS:
             return replica_alias() or DEFAULT_DB_ALIAS
         return DEFAULT_DB_ALIAS
 

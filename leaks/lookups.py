@@ -4,8 +4,8 @@ from collections.abc import Mapping
 
 from django.db.models import F, Q, QuerySet
 
-from breachcheck.db_router import lookup_reads
 from leaks.hashing import KEY_BYTES, bucket_range, key_bytes, phone_hashes, stored_key
+from leaks.lookup_reads import lookup_reads
 from leaks.models import Breach, Exposure, LegacyExposure
 from leaks.phones import Phone
 from leaks.public_set import public_set
