@@ -373,6 +373,8 @@ def main() -> int:
         "RATELIMIT_ENABLE": "True",
         "API_KEY_MAX_RATE": "",
         "LOG_LEVEL": "WARNING",
+        # The database by default; SESSION_ENGINE=django.contrib.sessions.backends.cache to compare.
+        "SESSION_ENGINE": os.getenv("SESSION_ENGINE", "django.contrib.sessions.backends.db"),
     }
     print(f"Filling {name} with {args.exposures:,} random exposures ...", flush=True)
     # Enough hit numbers for any request counter a thread reaches in a run.
@@ -404,7 +406,8 @@ def main() -> int:
         f"(filled in {filled['fill_seconds']:.0f} s), PostgreSQL + Redis, limits on, "
         f"gunicorn 2 sync workers, wrk -t{THREADS} -c{args.connections} -d{args.seconds:g}s; "
         f"every request from another /24, every number asked once, 1 in {HIT_EVERY} found.",
-        f"POW_CALM_CHECKS_PER_MINUTE={CALM_FOR_RUN} for the run (see the module doc).",
+        f"POW_CALM_CHECKS_PER_MINUTE={CALM_FOR_RUN} for the run (see the module doc); "
+        f"SESSION_ENGINE={env['SESSION_ENGINE']}.",
         "",
         f"{'path':<34} {'req/s':>8} {'x live':>7}  target",
         f"{'GET /healthz/live':<34} {live:>8.0f} {1:>7.2f}",
