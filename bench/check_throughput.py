@@ -374,7 +374,7 @@ def main() -> int:
         "API_KEY_MAX_RATE": "",
         "LOG_LEVEL": "WARNING",
         # The database by default; SESSION_ENGINE=django.contrib.sessions.backends.cache to compare.
-        "SESSION_ENGINE": os.getenv("SESSION_ENGINE", "django.contrib.sessions.backends.db"),
+        "SESSION_ENGINE": os.getenv("SESSION_ENGINE", "breachcheck.sessions"),
     }
     print(f"Filling {name} with {args.exposures:,} random exposures ...", flush=True)
     # Enough hit numbers for any request counter a thread reaches in a run.

@@ -31,6 +31,10 @@ def main() -> int:
     parser.add_argument("--exposures", type=int, default=100_000)
     parser.add_argument("--checks", type=int, default=300)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--sort", default="cumulative", help="pstats order: cumulative, tottime")
+    parser.add_argument(
+        "--plain", action="store_true", help="time without the profiler, with queries counted"
+    )
     args = parser.parse_args()
     database_url = os.getenv(
         "PROFILE_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bc_fast_profile"
@@ -89,6 +93,27 @@ def main() -> int:
 
         for label, one in (("full check (POST / + GET /result/)", full_check), ("API", api_lookup)):
             one(1)  # warm: connections, templates, translations
+            if args.plain:
+                from django.db import connection
+
+                queries = []
+
+                def note(execute, sql, params, many, context, seen=queries):
+                    seen.append(sql)
+                    return execute(sql, params, many, context)
+
+                with connection.execute_wrapper(note):
+                    one(2)
+                cpu, started = time.process_time(), time.perf_counter()
+                for counter in range(3, args.checks + 3):
+                    one(counter)
+                wall = (time.perf_counter() - started) / args.checks * 1000
+                cpu = (time.process_time() - cpu) / args.checks * 1000
+                print(
+                    f"=== {label}: {wall:.2f} ms wall, {cpu:.2f} ms CPU each; "
+                    f"{len(queries)} SQL queries: " + " | ".join(sql[:50] for sql in queries)
+                )
+                continue
             profiler = cProfile.Profile()
             started = time.perf_counter()
             profiler.enable()
@@ -98,7 +123,7 @@ def main() -> int:
             per = (time.perf_counter() - started) / args.checks * 1000
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out)
-            stats.sort_stats("cumulative").print_stats(args.top)
+            stats.sort_stats(args.sort).print_stats(args.top)
             print(f"=== {label}: {per:.2f} ms each (under cProfile), {args.checks} runs")
             print("\n".join(out.getvalue().splitlines()[6:]))
     finally:

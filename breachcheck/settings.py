@@ -128,17 +128,17 @@ if os.getenv("DATABASE_REPLICA_URL"):
     )
 DATABASE_REPLICA_READS = "replica" in DATABASES
 DATABASE_ROUTERS = ["breachcheck.db_router.LookupReplicaRouter"]
-# Sessions live in the database unless SESSION_ENGINE says otherwise; with Redis,
-# "django.contrib.sessions.backends.cache" saves a check its session queries
-# (docs/SCALING-check.md says what that trades).
-SESSION_ENGINE = os.getenv("SESSION_ENGINE", "django.contrib.sessions.backends.db")
+# Sessions live in the database (one statement per save: breachcheck/sessions.py)
+# unless SESSION_ENGINE says otherwise; with Redis, "django.contrib.sessions.backends.cache"
+# takes them off the database (docs/SCALING-check.md says what that trades).
+SESSION_ENGINE = os.getenv("SESSION_ENGINE", "breachcheck.sessions")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.getenv("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "breachcheck.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.getenv("CACHE_KEY_PREFIX", "bc"),
         }

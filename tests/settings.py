@@ -39,7 +39,7 @@ if os.getenv("BREACHCHECK_WORKER_FOR_TESTS"):
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "breachcheck.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "bc-test",
         }
