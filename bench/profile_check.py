@@ -91,7 +91,19 @@ def main() -> int:
             )
             assert response.status_code == 200, response.status_code
 
-        for label, one in (("full check (POST / + GET /result/)", full_check), ("API", api_lookup)):
+        def check_post(counter: int) -> None:
+            forwarded = f"13.{counter // 256 % 256}.{counter % 256}.7"
+            number = number_of(PATHS["check"], 0, counter)
+            response = client.post("/", {"phone": number}, HTTP_X_FORWARDED_FOR=forwarded)
+            assert response.status_code == 302, response.status_code
+            client.cookies.clear()
+
+        paths = (
+            ("check page (POST /)", check_post),
+            ("full check (POST / + GET /result/)", full_check),
+            ("API", api_lookup),
+        )
+        for label, one in paths:
             one(1)  # warm: connections, templates, translations
             if args.plain:
                 from django.db import connection
