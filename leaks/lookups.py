@@ -8,7 +8,7 @@ from leaks.hashing import KEY_BYTES, bucket_range, key_bytes, phone_hashes, stor
 from leaks.lookup_reads import lookup_reads
 from leaks.models import Breach, Exposure, LegacyExposure
 from leaks.phones import Phone
-from leaks.public_set import public_set
+from leaks.public_set import PublicSet, public_set
 
 
 def breaches_for_phone(phone: Phone, *, include_sensitive: bool = False) -> QuerySet[Breach]:
@@ -16,14 +16,17 @@ def breaches_for_phone(phone: Phone, *, include_sensitive: bool = False) -> Quer
     return breaches_for_hashes(phone_hashes(phone.e164), include_sensitive=include_sensitive)
 
 
-def found_breaches(phone: Phone, *, include_sensitive: bool = False) -> list[Breach]:
+def found_breaches(
+    phone: Phone, *, include_sensitive: bool = False, public: PublicSet | None = None
+) -> list[Breach]:
     """The check's and the API's lookup: breaches_for_phone as a list, in its order,
-    with one query (the breaches themselves come from leaks.public_set).
+    with one query (the breaches themselves come from leaks.public_set; a caller that
+    already holds the snapshot passes it as ``public``).
 
     A number only in sensitive breaches costs the same query and yields the same
     empty list as a number in none, so its page and timing are a miss's."""
     ids = breach_ids_for_hashes(phone_hashes(phone.e164))
-    return public_set().named(ids, include_sensitive=include_sensitive)
+    return (public or public_set()).named(ids, include_sensitive=include_sensitive)
 
 
 def breach_ids_for_hashes(hashes: Mapping[int, bytes]) -> set[int]:
