@@ -98,7 +98,11 @@ def main() -> int:
             assert response.status_code == 302, response.status_code
             client.cookies.clear()
 
+        def live(counter: int) -> None:
+            assert client.get("/healthz/live").status_code == 200
+
         paths = (
+            ("floor (GET /healthz/live)", live),
             ("check page (POST /)", check_post),
             ("full check (POST / + GET /result/)", full_check),
             ("API", api_lookup),
