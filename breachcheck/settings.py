@@ -128,7 +128,7 @@ if os.getenv("DATABASE_REPLICA_URL"):
     )
 DATABASE_REPLICA_READS = "replica" in DATABASES
 DATABASE_ROUTERS = ["breachcheck.db_router.LookupReplicaRouter"]
-# Sessions live in the database (one statement per save: breachcheck/sessions.py)
+# Sessions live in the database (saved without waiting for the disk: breachcheck/sessions.py)
 # unless SESSION_ENGINE says otherwise; with Redis, "django.contrib.sessions.backends.cache"
 # takes them off the database (docs/SCALING-check.md says what that trades).
 SESSION_ENGINE = os.getenv("SESSION_ENGINE", "breachcheck.sessions")

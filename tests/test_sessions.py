@@ -1,4 +1,5 @@
-"""Sessions are saved in one statement, and a taken key is still never reused."""
+"""Sessions are saved without a key probe or a wait for the disk, and a taken key is
+still never reused."""
 
 import pytest
 from django.db import connection
@@ -6,9 +7,22 @@ from django.test.utils import CaptureQueriesContext
 
 from breachcheck import sessions
 from breachcheck.sessions import SessionStore
+from tests.conftest import need
 
 # Outside a test transaction, as a request runs (no atomic block around the save).
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _statements(queries) -> list[str]:
+    return [" ".join(q["sql"].split()[:3]).upper() for q in queries.captured_queries]
+
+
+# On PostgreSQL the session's write is its own transaction that does not wait for the flush.
+_PG = connection.vendor == "postgresql"
+
+
+def _around(statement: str) -> list[str]:
+    return ["BEGIN", "SET", statement, "COMMIT"] if _PG else [statement]
 
 
 def test_a_new_session_is_one_insert():
@@ -16,8 +30,7 @@ def test_a_new_session_is_one_insert():
     store["bc_numbers"] = {"entries": []}
     with CaptureQueriesContext(connection) as queries:
         store.save()
-    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
-    assert statements == ["INSERT"]
+    assert [s.split()[0] for s in _statements(queries)] == _around("INSERT")
     assert SessionStore(store.session_key)["bc_numbers"] == {"entries": []}
 
 
@@ -28,7 +41,7 @@ def test_an_existing_session_is_one_update():
     store["a"] = 2
     with CaptureQueriesContext(connection) as queries:
         store.save()
-    assert [q["sql"].split()[0].upper() for q in queries.captured_queries] == ["UPDATE"]
+    assert [s.split()[0] for s in _statements(queries)] == _around("UPDATE")
     assert SessionStore(store.session_key)["a"] == 2
 
 
@@ -43,6 +56,19 @@ def test_a_taken_key_is_drawn_again(monkeypatch):
     second.save()
     assert second.session_key == "b" * 32
     assert SessionStore(taken.session_key)["owner"] == "first"
+
+
+def test_on_postgresql_the_session_write_does_not_wait_for_the_flush():
+    need(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
+    store = SessionStore()
+    store["a"] = 1
+    with CaptureQueriesContext(connection) as queries:
+        store.save()
+    assert _statements(queries)[1] == "SET LOCAL SYNCHRONOUS_COMMIT"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        # Only that transaction: the connection's other writes still wait.
+        assert cursor.fetchone()[0] == "on"
 
 
 def test_the_check_uses_this_store(settings):
