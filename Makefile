@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test worker lint format bench bench-import bench-scale bench-api bench-alerts bench-enum bench-timing bench-xlsx messages vendor vendor-altcha screenshots clean
+.PHONY: run test test-fast worker lint format bench bench-check profile-check bench-import bench-scale bench-api bench-alerts bench-enum bench-timing bench-xlsx messages vendor vendor-altcha screenshots clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -66,6 +66,14 @@ format: $(STAMP)
 # Plays a number harvester against gunicorn + Redis on 127.0.0.1 and counts its answers.
 bench-enum: $(STAMP)
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(PY) bench/enum_attack.py $(BENCH_ARGS)
+
+# Requests/s of the check page, the full check and the API lookup against /healthz/live,
+# on gunicorn + PostgreSQL + Redis with the limits on (needs wrk); profile-check: where a check's time goes.
+bench-check: $(STAMP)
+	$(PY) bench/check_throughput.py $(BENCH_ARGS)
+
+profile-check: $(STAMP)
+	$(PY) bench/profile_check.py $(BENCH_ARGS)
 
 # Times checks of numbers in no breach vs only in sensitive breaches (must look alike).
 bench-timing: $(STAMP)

@@ -23,7 +23,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from disclosure.policy import authorize_api_lookup
 from leaks import catalogue, data_classes
-from leaks.lookups import breaches_for_phone
+from leaks.lookups import found_breaches
 from leaks.models import Breach
 from leaks.phones import InvalidPhone, normalize
 
@@ -200,11 +200,10 @@ def lookup_number(request: HttpRequest, payload: LookupIn) -> LookupOut:
     if settings.RESULTS_REQUIRE_PROOF:
         # Who asked and when, never the number.
         audit_record(action=AuditEvent.Action.LOOKUP, obj=api_key, changes={})
-    breaches = breaches_for_phone(phone)
+    breaches = found_breaches(phone)
     if not payload.include_unverified:
-        breaches = breaches.filter(is_verified=True)
+        breaches = [breach for breach in breaches if breach.is_verified]
     # Built as model instances so the union resolves to the exact type.
     if payload.truncate_response:
-        names = breaches.values_list("slug", flat=True)
-        return LookupOut(breaches=[BreachName(name=name) for name in names])
+        return LookupOut(breaches=[BreachName(name=breach.slug) for breach in breaches])
     return LookupOut(breaches=[BreachOut.from_orm(breach) for breach in breaches])

@@ -11,29 +11,9 @@ from typing import Any
 
 import dj_database_url
 
+from breachcheck.env import envbool, envint, envlist, envsecret
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def envbool(name: str, default: str) -> bool:
-    return os.getenv(name, default).lower() in ("1", "true", "yes", "on")
-
-
-def envint(name: str, default: str) -> int:
-    return int(os.getenv(name, default))
-
-
-def envlist(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.getenv(name, default).split(",") if item.strip()]
-
-
-def envsecret(name: str, default: str = "") -> str:
-    """Read NAME, or the file named by NAME_FILE (Docker and systemd secrets)."""
-    if os.getenv(name):
-        return os.environ[name]
-    path = os.getenv(f"{name}_FILE")
-    if path:
-        return Path(path).read_text().strip()
-    return default
 
 
 DATA_DIR = Path(os.getenv("BREACHCHECK_DATA_DIR", BASE_DIR / ".data"))
@@ -121,13 +101,25 @@ else:
             },
         }
     }
+# Lookups may read from a replica; writes and everything else stay on default
+# (breachcheck/db_router.py).
+if os.getenv("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=60
+    )
+DATABASE_REPLICA_READS = "replica" in DATABASES
+DATABASE_ROUTERS = ["breachcheck.db_router.LookupReplicaRouter"]
+# Sessions live in the database (saved without waiting for the disk: breachcheck/sessions.py)
+# unless SESSION_ENGINE says otherwise; with Redis, "django.contrib.sessions.backends.cache"
+# takes them off the database (docs/SCALING.md, "Check path" says what that trades).
+SESSION_ENGINE = os.getenv("SESSION_ENGINE", "breachcheck.sessions")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.getenv("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "breachcheck.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.getenv("CACHE_KEY_PREFIX", "bc"),
         }

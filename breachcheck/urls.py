@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from breachcheck import health
 from breachcheck.admin_login import admin_login
 
 urlpatterns = [
+    path("healthz/live", health.live, name="bc-healthz-live"),
+    path("healthz/ready", health.ready, name="bc-healthz-ready"),
     # Before admin.site.urls so the rate-limited login wins.
     path("admin/login/", admin_login, name="bc-admin-login"),
     path("admin/", admin.site.urls),

@@ -28,7 +28,7 @@ from weakref import WeakKeyDictionary
 from django.conf import settings
 from django.http import HttpRequest
 
-from disclosure.counters import count, period_seconds, rate_parts
+from disclosure.counters import Counted, count, first_over, period_seconds, rate_parts
 from disclosure.network import client_ip, host_of, networks_of
 
 
@@ -66,13 +66,20 @@ class Layer:
 def _run(
     request: HttpRequest, policy: str, layers: list[Layer], *, pow_payload: str | None = None
 ) -> Decision:
-    for layer in layers:
-        usage = count(request, group=layer.group, subject=layer.subject, rate=layer.rate)
-        if usage is None or not usage.over:
-            continue
+    # The layers up to the first one over are counted in one go; past a soft
+    # layer with a solved proof-of-work, counting goes on from the next one.
+    start = 0
+    while start < len(layers):
+        counters = [Counted(layer.group, layer.subject, layer.rate) for layer in layers[start:]]
+        over = first_over(request, counters)
+        if over is None:
+            return ALLOWED
+        index, usage = over
+        layer = layers[start + index]
         if layer.soft:
             difficulty = _scaled(usage.overage)
             if _pow_solved(request, pow_payload, difficulty):
+                start += index + 1
                 continue
             return Decision(False, policy, layer.name, usage.retry_after, difficulty)
         return Decision(False, policy, layer.name, usage.retry_after)
@@ -275,8 +282,10 @@ def _site_pressure(record: bool = True) -> int:
     if not settings.RATELIMIT_ENABLE:
         return 0
     if record:
-        pressure.record_check()
-    return 0 if pressure.is_calm() else pressure.difficulty()
+        multiple = pressure.multiple_of_calm(pressure.record_check_and_rate())
+    else:
+        multiple = pressure.pressure()
+    return 0 if multiple <= 1.0 else pressure.scaled_difficulty(multiple)
 
 
 # The difficulty a request's solution was verified for, once per request.

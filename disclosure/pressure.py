@@ -10,8 +10,11 @@ within two minutes rather than at a bucket edge.
 import math
 import time
 
+import redis
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+
+from disclosure.counters import redis_client
 
 BUCKET_SECONDS = 60
 
@@ -32,21 +35,52 @@ def record_check(now: float | None = None) -> None:
         cache.add(key, 1, timeout=3 * BUCKET_SECONDS)
 
 
+# Count one check and read this minute's and last minute's buckets: one round trip.
+_RECORD_AND_READ = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return {n, tonumber(redis.call('GET', KEYS[2]) or '0')}
+"""
+
+
+def record_check_and_rate(now: float | None = None) -> float:
+    """record_check() then checks_per_minute(), in one Redis round trip when the
+    cache is Redis (the same keys and values as the two calls)."""
+    now = now if now is not None else time.time()
+    backend = caches["default"]
+    client = redis_client(backend)
+    if client is None:
+        record_check(now)
+        return checks_per_minute(now)
+    bucket = int(now) // BUCKET_SECONDS
+    keys = [backend.make_and_validate_key(_bucket_key(b)) for b in (bucket, bucket - 1)]
+    try:
+        current, previous = client.eval(_RECORD_AND_READ, 2, *keys, 3 * BUCKET_SECONDS)
+    except redis.RedisError:
+        return 0.0
+    return _sliding(now, current, previous)
+
+
+def _sliding(now: float, current: int, previous: int) -> float:
+    elapsed = (now % BUCKET_SECONDS) / BUCKET_SECONDS
+    return current + previous * (1 - elapsed)
+
+
 def checks_per_minute(now: float | None = None) -> float:
     """Recent anonymous checks per minute (a sliding 60-second window)."""
     now = now if now is not None else time.time()
     bucket = int(now) // BUCKET_SECONDS
     counts = cache.get_many([_bucket_key(bucket), _bucket_key(bucket - 1)])
-    current = counts.get(_bucket_key(bucket), 0)
-    previous = counts.get(_bucket_key(bucket - 1), 0)
-    elapsed = (now % BUCKET_SECONDS) / BUCKET_SECONDS
-    return current + previous * (1 - elapsed)
+    return _sliding(now, counts.get(_bucket_key(bucket), 0), counts.get(_bucket_key(bucket - 1), 0))
 
 
 def pressure(now: float | None = None) -> float:
     """Recent checks per minute as a multiple of the calm rate (1.0 = at the calm limit)."""
-    calm = max(1, settings.POW_CALM_CHECKS_PER_MINUTE)
-    return checks_per_minute(now) / calm
+    return multiple_of_calm(checks_per_minute(now))
+
+
+def multiple_of_calm(per_minute: float) -> float:
+    return per_minute / max(1, settings.POW_CALM_CHECKS_PER_MINUTE)
 
 
 def is_calm(now: float | None = None) -> bool:

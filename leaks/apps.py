@@ -7,4 +7,7 @@ class LeaksConfig(AppConfig):
     verbose_name = _("Breaches")
 
     def ready(self) -> None:
-        from leaks import checks  # noqa: F401 - registers the deploy checks
+        from leaks import (
+            checks,  # noqa: F401 - registers the deploy checks
+            public_set,  # noqa: F401 - drops the snapshot when a breach changes
+        )

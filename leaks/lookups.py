@@ -2,16 +2,49 @@
 
 from collections.abc import Mapping
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet
 
 from leaks.hashing import KEY_BYTES, bucket_range, key_bytes, phone_hashes, stored_key
+from leaks.lookup_reads import lookup_reads
 from leaks.models import Breach, Exposure, LegacyExposure
 from leaks.phones import Phone
+from leaks.public_set import PublicSet, public_set
 
 
 def breaches_for_phone(phone: Phone, *, include_sensitive: bool = False) -> QuerySet[Breach]:
     """Breaches that contain the number, newest first; only public ones."""
     return breaches_for_hashes(phone_hashes(phone.e164), include_sensitive=include_sensitive)
+
+
+def found_breaches(
+    phone: Phone, *, include_sensitive: bool = False, public: PublicSet | None = None
+) -> list[Breach]:
+    """The check's and the API's lookup: breaches_for_phone as a list, in its order,
+    with one query (the breaches themselves come from leaks.public_set; a caller that
+    already holds the snapshot passes it as ``public``).
+
+    A number only in sensitive breaches costs the same query and yields the same
+    empty list as a number in none, so its page and timing are a miss's."""
+    ids = breach_ids_for_hashes(phone_hashes(phone.e164))
+    return (public or public_set()).named(ids, include_sensitive=include_sensitive)
+
+
+def breach_ids_for_hashes(hashes: Mapping[int, bytes]) -> set[int]:
+    """Ids of every breach (public or not) holding the number: one query, both tables."""
+    match, legacy = Q(phone_key__in=[]), Q(pk__in=[])
+    for version, digest in hashes.items():
+        if version > 0 and len(digest) == KEY_BYTES:
+            match |= Q(phone_key=stored_key(digest), key_version=version)
+        elif version < 0:
+            legacy |= Q(phone_hash=digest, key_version=-version)
+    rows = Exposure.objects.filter(match).values_list("breach_id", flat=True)
+    if any(version < 0 for version in hashes):
+        rows = rows.union(
+            LegacyExposure.objects.filter(legacy).values_list("breach_id", flat=True),
+            all=True,
+        )
+    with lookup_reads():
+        return set(rows)
 
 
 def breaches_for_hashes(
@@ -50,12 +83,10 @@ def bucket_entries(bucket: int, version: int) -> list[tuple[bytes, int]]:
         key_version=version,
         breach__in=private_breaches(),
     ).values_list("phone_key", "breach_id")
-    return [(key_bytes(key)[2:], breach_id) for key, breach_id in rows]
+    with lookup_reads():
+        return [(key_bytes(key)[2:], breach_id) for key, breach_id in rows]
 
 
 def totals() -> dict:
-    listed = Breach.objects.public()
-    return {
-        "breaches": listed.count(),
-        "numbers": listed.aggregate(n=Sum("pwn_count"))["n"] or 0,
-    }
+    """How many public breaches and numbers the site knows (cached between imports)."""
+    return public_set().totals

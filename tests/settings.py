@@ -33,6 +33,11 @@ if _db["ENGINE"].endswith("sqlite3"):
 else:
     _db["TEST"] = {"NAME": f"test_{_db['NAME']}" + (f"_{XDIST_WORKER}" if XDIST_WORKER else "")}
 
+# The replica's alias as a mirror of the test database; lookups read from it only
+# in tests that turn DATABASE_REPLICA_READS on (tests/test_db_router.py).
+DATABASES["replica"] = {**_db, "TEST": {"MIRROR": "default"}}
+DATABASE_REPLICA_READS = False
+
 # A worker process started by the tests works on the test database directly.
 if os.getenv("BREACHCHECK_WORKER_FOR_TESTS"):
     _db["NAME"] = _db["TEST"]["NAME"]
@@ -40,7 +45,7 @@ if os.getenv("BREACHCHECK_WORKER_FOR_TESTS"):
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "breachcheck.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"bc-test{_SUFFIX}",
         }

@@ -16,11 +16,11 @@ from django.views.decorators.http import require_GET
 
 from disclosure.policy import Decision, authorize_check, longest_window, pow_demanded
 from disclosure.responses import limit_message, too_many_requests
-from leaks import catalogue, data_classes
+from leaks import data_classes
 from leaks.forms import CheckAgainForm, CheckForm
-from leaks.hashing import phone_hashes
-from leaks.lookups import breaches_for_hashes, totals
+from leaks.lookups import found_breaches
 from leaks.phones import Phone
+from leaks.public_set import public_set
 from proof import session as proof_session
 from proof.views import send_code
 
@@ -31,11 +31,12 @@ POW_FIELD = "altcha"
 def _check_page(
     request: HttpRequest, form: CheckForm, *, status: int = 200, decision: Decision | None = None
 ) -> HttpResponse:
+    public = public_set()
     context = {
         "form": form,
-        "totals": totals(),
+        "totals": public.totals,
         "require_proof": settings.RESULTS_REQUIRE_PROOF,
-        "latest": catalogue.breaches_listed()[:LATEST],
+        "latest": public.newest_added(LATEST),
         "pow": decision.pow_difficulty if decision is not None else pow_demanded(request),
         "pow_message": limit_message(decision) if decision is not None else "",
     }
@@ -75,14 +76,15 @@ def result(request: HttpRequest) -> HttpResponse:
     phone = entry.phone() if entry is not None else None
     if entry is None or phone is None or (settings.RESULTS_REQUIRE_PROOF and not entry.proven):
         return redirect("bc-check")
+    public = public_set()
     breaches = [
         (breach, [data_classes.label(key) for key in breach.data_classes])
-        for breach in breaches_for_hashes(phone_hashes(phone.e164), include_sensitive=entry.proven)
+        for breach in found_breaches(phone, include_sensitive=entry.proven, public=public)
     ]
     context = {
         "masked": entry.masked,
         "breaches": breaches,
-        "totals": totals(),
+        "totals": public.totals,
         "proven": entry.proven,
         "form_again": CheckAgainForm(),
         "require_proof": settings.RESULTS_REQUIRE_PROOF,

@@ -1,0 +1,442 @@
+"""Requests per second of the check path against the floor, /healthz/live.
+
+One gunicorn with 2 workers on a free 127.0.0.1 port, PostgreSQL (its own
+database, rebuilt here: a few published breaches and --exposures random keys by
+INSERT..SELECT, plus the keys of the numbers the run will find) and Redis, with
+the limits on as in production. The load generator is wrk (Debian package
+`wrk`), driven by Lua scripts written here: every request comes from another
+/24 (TRUSTED_PROXIES=127.0.0.1, X-Forwarded-For) and asks about another number,
+so no visitor, network or number gets near its own budget; the per-visitor
+limits are counted, not measured. One request in ten is a number in a breach.
+
+Measured in one run, each for --seconds:
+  live      GET /healthz/live
+  check     POST / (the 302 to the result; the gate, the lookup, the session)
+  full      POST / then the redirected GET /result/ (a pair counts as one check)
+  api       POST /api/v1/lookup with a key
+
+Site pressure: past POW_CALM_CHECKS_PER_MINUTE anonymous checks a minute every
+check needs a proof-of-work, which a load generator would have to solve (the
+CPU of the solving, not the site, would then be measured). The main run sets
+POW_CALM_CHECKS_PER_MINUTE=1000000000 and says so; a last pass with the
+production default shows what a visitor without a solution gets then (429 with
+the puzzle page) and how fast. The API is not under the site pressure; the key's
+own rate is set high (it is one visitor's budget).
+
+Run with `make bench-check`; BENCH_DATABASE_URL / BENCH_REDIS_URL pick the
+services (the database is dropped and rebuilt).
+"""
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.enum_attack import free_port, request  # noqa: E402
+
+CALM_FOR_RUN = 1_000_000_000
+PATHS = {"check": 0, "full": 1, "api": 2}  # each path asks about its own numbers
+THREADS = 2
+HIT_EVERY = 10
+BREACHES = [
+    # (slug, title, share of the random exposures, sensitive)
+    ("bench-shop", "Bench: a shop's members", 0.5, False),
+    ("bench-courier", "Bench: a courier's waybills", 0.3, False),
+    ("bench-clinic", "Bench: a clinic's patients", 0.15, True),
+    ("bench-forum", "Bench: a forum's users", 0.05, False),
+]
+
+
+def number_of(path: int, thread: int, counter: int) -> str:
+    """The number the Lua scripts send for (path, wrk thread, request counter)."""
+    return str(13900000000 + path * 10_000_000 + thread * 1_000_000 + counter)
+
+
+LUA_COMMON = r"""
+local counter = 0
+local tid = 0
+local threads = {}
+function setup(thread)
+  thread:set("tid", #threads)
+  table.insert(threads, thread)
+end
+function init(args)
+  tid = tonumber(wrk.thread:get("tid"))
+end
+local function number()
+  return "139" .. string.format("%08d", PATH * 10000000 + tid * 1000000 + counter)
+end
+local function forwarded()
+  -- Another /24 for every request of every thread and path.
+  local third = counter % 256
+  local second = math.floor(counter / 256) % 256
+  return string.format("%d.%d.%d.7", 11 + PATH * 8 + tid, second, third)
+end
+"""
+
+LUA_CHECK = r"""
+function request()
+  counter = counter + 1
+  local body = "csrfmiddlewaretoken=" .. TOKEN .. "&phone=" .. number()
+  return wrk.format("POST", "/", {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Cookie"] = COOKIE,
+    ["X-Forwarded-For"] = forwarded(),
+  }, body)
+end
+"""
+
+LUA_FULL = r"""
+local pending = {}
+local results = 0
+local other = 0
+function request()
+  local session = table.remove(pending)
+  if session then
+    return wrk.format("GET", "/result/", {
+      ["Cookie"] = COOKIE .. "; sessionid=" .. session,
+      ["X-Forwarded-For"] = forwarded(),
+    })
+  end
+  counter = counter + 1
+  local body = "csrfmiddlewaretoken=" .. TOKEN .. "&phone=" .. number()
+  return wrk.format("POST", "/", {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Cookie"] = COOKIE,
+    ["X-Forwarded-For"] = forwarded(),
+  }, body)
+end
+function response(status, headers, body)
+  if status == 302 then
+    local cookie = headers["Set-Cookie"] or ""
+    local session = string.match(cookie, "sessionid=([^;]+)")
+    if session then table.insert(pending, session) else other = other + 1 end
+  elseif status == 200 then
+    results = results + 1
+    wrk.thread:set("results", results)
+  else
+    other = other + 1
+    wrk.thread:set("other", other)
+  end
+end
+function done(summary, latency, requests)
+  local total_results, total_other = 0, 0
+  for _, thread in ipairs(threads) do
+    total_results = total_results + (tonumber(thread:get("results")) or 0)
+    total_other = total_other + (tonumber(thread:get("other")) or 0)
+  end
+  io.write(string.format("RESULTS %d OTHER %d\n", total_results, total_other))
+end
+"""
+
+LUA_API = r"""
+function request()
+  counter = counter + 1
+  return wrk.format("POST", "/api/v1/lookup", {
+    ["Content-Type"] = "application/json",
+    ["X-Api-Key"] = API_KEY,
+    ["X-Forwarded-For"] = forwarded(),
+  }, '{"number": "' .. number() .. '"}')
+end
+"""
+
+
+def lua_script(path: str, consts: dict[str, str | int]) -> str:
+    # JSON strings are valid Lua strings for these values (no escapes beyond \").
+    head = "".join(f"local {name} = {json.dumps(value)}\n" for name, value in consts.items())
+    body = {"check": LUA_CHECK, "full": LUA_FULL, "api": LUA_API}[path]
+    return head + LUA_COMMON + body
+
+
+def run_wrk(
+    port: int, seconds: float, connections: int, script: Path | None, url_path: str
+) -> tuple[float, str]:
+    command = [
+        "wrk",
+        f"-t{THREADS}",
+        f"-c{connections}",
+        f"-d{int(seconds)}s",
+        "--latency",
+        f"http://127.0.0.1:{port}{url_path}",
+    ]
+    if script is not None:
+        command[1:1] = ["-s", str(script)]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
+    return rate, out
+
+
+def wrk_errors(out: str) -> str:
+    """wrk's own count of failed or non-2xx/3xx answers ('' when there were none)."""
+    found = [
+        line.strip() for line in out.splitlines() if "Non-2xx" in line or "Socket errors" in line
+    ]
+    return "; ".join(found)
+
+
+def prepare_database(env: dict, exposures: int, hit_counters: int) -> dict:
+    """Rebuild the bench database; returns the API token and what it holds."""
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from api.keys import apikey_create
+    from leaks.hashing import phone_key
+    from leaks.models import Breach
+
+    call_command("migrate", "--noinput", verbosity=0)
+    breaches = []
+    for slug, title, share, sensitive in BREACHES:
+        breaches.append(
+            Breach.objects.create(
+                slug=slug,
+                title=title,
+                domain=f"{slug}.example",
+                data_classes=["phone", "name"],
+                is_verified=True,
+                is_sensitive=sensitive,
+                published_at=timezone.now(),
+                pwn_count=int(exposures * share),
+            )
+        )
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        for breach, (_, _, share, _) in zip(breaches, BREACHES, strict=True):
+            # Random signed 8-byte keys, as the keyed function spreads real ones.
+            cursor.execute(
+                "INSERT INTO leaks_exposure (phone_key, key_version, breach_id) "
+                "SELECT (random() * 18446744073709551615::numeric "
+                "        - 9223372036854775808::numeric)::bigint, 1, %s "
+                "FROM generate_series(1, %s) ON CONFLICT DO NOTHING",
+                [breach.pk, int(exposures * share)],
+            )
+        # The numbers the run asks about that are "found": one in HIT_EVERY, in
+        # the shop's breach (and one in three of those also in the sensitive one).
+        rows = []
+        for path in PATHS.values():
+            for thread in range(THREADS):
+                for counter in range(HIT_EVERY, hit_counters, HIT_EVERY):
+                    key = phone_key("+86" + number_of(path, thread, counter))
+                    rows.append((key, breaches[0].pk))
+                    if counter % (3 * HIT_EVERY) == 0:
+                        rows.append((key, breaches[2].pk))
+        cursor.executemany(
+            "INSERT INTO leaks_exposure (phone_key, key_version, breach_id) VALUES (%s, 1, %s) "
+            "ON CONFLICT DO NOTHING",
+            rows,
+        )
+        cursor.execute("ANALYZE leaks_exposure")
+        cursor.execute("SELECT count(*) FROM leaks_exposure")
+        total = cursor.fetchone()[0]
+    filled = time.monotonic() - started
+    _, token = apikey_create(name="bench", rate="1000000/s")
+    connection.close()
+    return {"token": token, "exposures": total, "fill_seconds": filled, "hits": len(rows)}
+
+
+def psql(admin_url: str, sql: str) -> None:
+    subprocess.run(["psql", admin_url, "-qc", sql], check=True, capture_output=True)
+
+
+class Gunicorn:
+    def __init__(self, env: dict, log: Path, workers: int = 2):
+        self.port = free_port()
+        self.log = open(log, "ab")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "breachcheck.wsgi",
+                f"--workers={workers}",
+                f"--bind=127.0.0.1:{self.port}",
+                "--log-level=warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if request(self.port, "GET", "/healthz/ready")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"gunicorn did not start; see {log}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def csrf_pair(port: int) -> tuple[str, str]:
+    _, headers, text = request(port, "GET", "/", headers={"X-Forwarded-For": "198.18.0.1"})
+    cookie = re.search(r"csrftoken=([^;]+)", headers.get("Set-Cookie", ""))[1]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text)[1]
+    return f"csrftoken={cookie}", token
+
+
+def measure(env: dict, args, work: Path, token: str, log: Path, paths: list[str]) -> dict:
+    server = Gunicorn(env, log)
+    try:
+        cookie, csrf = csrf_pair(server.port)
+        results: dict = {}
+        for name in paths:
+            if name == "live":
+                rate, out = run_wrk(
+                    server.port, args.seconds, args.connections, None, "/healthz/live"
+                )
+            else:
+                script = work / f"{name}.lua"
+                consts = {"PATH": PATHS[name], "TOKEN": csrf, "COOKIE": cookie, "API_KEY": token}
+                script.write_text(lua_script(name, consts))
+                url = "/api/v1/lookup" if name == "api" else "/"
+                rate, out = run_wrk(server.port, args.seconds, args.connections, script, url)
+            results[name] = {"rate": rate, "errors": wrk_errors(out)}
+            if name == "full":
+                done = re.search(r"RESULTS (\d+) OTHER (\d+)", out)
+                results[name]["results"] = int(done[1])
+                results[name]["other"] = int(done[2])
+                results[name]["rate"] = int(done[1]) / args.seconds
+            print(
+                f"  {name:<6} {results[name]['rate']:8.0f}/s  {results[name]['errors']}", flush=True
+            )
+        return results
+    finally:
+        server.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--exposures", type=int, default=1_500_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--skip-default-calm", action="store_true")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is not installed (Debian: apt-get install -y wrk).")
+        return 2
+    database_url = os.getenv(
+        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bc_fast_bench"
+    )
+    redis_url = os.getenv("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
+    name = database_url.rsplit("/", 1)[1]
+    admin_url = database_url.rsplit("/", 1)[0] + "/postgres"
+    psql(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    psql(admin_url, f'CREATE DATABASE "{name}"')
+
+    work = Path(tempfile.mkdtemp(prefix="bench-check-"))
+    results_dir = ROOT / "bench-results"
+    results_dir.mkdir(exist_ok=True)
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", str(work)),
+        "DJANGO_SETTINGS_MODULE": "breachcheck.settings",
+        "DEBUG": "False",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "False",
+        "SESSION_COOKIE_SECURE": "False",
+        "CSRF_COOKIE_SECURE": "False",
+        "SECURE_HSTS_SECONDS": "0",
+        "BREACHCHECK_DATA_DIR": str(work),
+        "STATIC_ROOT": str(work / "static"),
+        "BREACHCHECK_PEPPER": secrets.token_urlsafe(48),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "CACHE_KEY_PREFIX": f"bench-check-{secrets.token_hex(4)}",
+        "TRUSTED_PROXIES": "127.0.0.1",
+        "RATELIMIT_ENABLE": "True",
+        "API_KEY_MAX_RATE": "",
+        "LOG_LEVEL": "WARNING",
+        # The database by default; SESSION_ENGINE=django.contrib.sessions.backends.cache to compare.
+        "SESSION_ENGINE": os.getenv("SESSION_ENGINE", "breachcheck.sessions"),
+    }
+    print(f"Filling {name} with {args.exposures:,} random exposures ...", flush=True)
+    # Enough hit numbers for any request counter a thread reaches in a run.
+    filled = prepare_database(env, args.exposures, hit_counters=20_000)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    log = results_dir / "check-gunicorn.log"
+    print(
+        f"gunicorn --workers=2, wrk -t{THREADS} -c{args.connections} -d{args.seconds}s, "
+        f"POW_CALM_CHECKS_PER_MINUTE={CALM_FOR_RUN}",
+        flush=True,
+    )
+    main_env = {**env, "POW_CALM_CHECKS_PER_MINUTE": str(CALM_FOR_RUN)}
+    results = measure(main_env, args, work, filled["token"], log, ["live", "check", "full", "api"])
+    pressure = None
+    if not args.skip_default_calm:
+        print("Production POW_CALM_CHECKS_PER_MINUTE (default), no puzzle solved:", flush=True)
+        calm_env = {**env, "CACHE_KEY_PREFIX": env["CACHE_KEY_PREFIX"] + "-calm"}
+        pressure = measure(calm_env, args, work, filled["token"], log, ["check"])
+
+    live = results["live"]["rate"]
+    lines = [
+        f"Check-path bench: {filled['exposures']:,} exposures in {len(BREACHES)} breaches "
+        f"(filled in {filled['fill_seconds']:.0f} s), PostgreSQL + Redis, limits on, "
+        f"gunicorn 2 sync workers, wrk -t{THREADS} -c{args.connections} -d{args.seconds:g}s; "
+        f"every request from another /24, every number asked once, 1 in {HIT_EVERY} found.",
+        f"POW_CALM_CHECKS_PER_MINUTE={CALM_FOR_RUN} for the run (see the module doc); "
+        f"SESSION_ENGINE={env['SESSION_ENGINE']}.",
+        "",
+        f"{'path':<34} {'req/s':>8} {'x live':>7}  target",
+        f"{'GET /healthz/live':<34} {live:>8.0f} {1:>7.2f}",
+        f"{'POST / (check page)':<34} {results['check']['rate']:>8.0f} "
+        f"{results['check']['rate'] / live:>7.2f}  >= 0.25",
+        f"{'POST / + GET /result/ (checks/s)':<34} {results['full']['rate']:>8.0f} "
+        f"{results['full']['rate'] / live:>7.2f}",
+        f"{'POST /api/v1/lookup':<34} {results['api']['rate']:>8.0f} "
+        f"{results['api']['rate'] / live:>7.2f}  >= 0.35",
+    ]
+    for name, result in results.items():
+        if result["errors"]:
+            lines.append(f"  {name}: {result['errors']}")
+    if "other" in results["full"] and results["full"]["other"]:
+        lines.append(f"  full: {results['full']['other']} answers were neither 302 nor 200")
+    if pressure:
+        lines.append(
+            f"With the production calm rate, POST / without a puzzle solved: "
+            f"{pressure['check']['rate']:.0f}/s ({pressure['check']['errors'] or 'no refusals'})"
+        )
+    text = "\n".join(lines)
+    print("\n" + text)
+    out = results_dir / f"check-{time.strftime('%Y%m%d-%H%M%S')}.txt"
+    out.write_text(text + "\n")
+    print(f"\nSaved to {out}")
+    shutil.rmtree(work, ignore_errors=True)
+    psql(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
