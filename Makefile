@@ -146,7 +146,7 @@ vendor:
 screenshots: $(STAMP)
 	$(PY) docs/take_screenshots.py
 
-messages: $(STAMP)
+messages: $(STAMP) $(SECRETS)
 	$(PY) manage.py makemessages -l zh_Hans --no-obsolete -i .venv -i tests -i bench -i docs
 	$(PY) manage.py compilemessages -l zh_Hans -i .venv
 
