@@ -7,7 +7,6 @@ from django.test.utils import CaptureQueriesContext
 
 from breachcheck import sessions
 from breachcheck.sessions import SessionStore
-from tests.support.services import need
 
 # Outside a test transaction, as a request runs (no atomic block around the save).
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -58,8 +57,8 @@ def test_a_taken_key_is_drawn_again(monkeypatch):
     assert SessionStore(taken.session_key)["owner"] == "first"
 
 
+@pytest.mark.postgres
 def test_on_postgresql_the_session_write_does_not_wait_for_the_flush():
-    need(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
     store = SessionStore()
     store["a"] = 1
     with CaptureQueriesContext(connection) as queries:

@@ -53,7 +53,7 @@ def test_the_check_form_explains_an_extension(client):
     english = client.post(
         "/", {"phone": "+86 138 0013 8000 ext. 12"}, HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
-    error = english.split('<p class="error" role="alert">', 1)[1].split("</p>", 1)[0]
+    error = re.findall(r'<p class="error"[^>]*role="alert">(.*?)</p>', english, re.S)[0]
     assert "An extension (ext., 转, 分机) is not accepted" in error
     assert "too many digits" not in error
 
