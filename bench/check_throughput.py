@@ -375,7 +375,7 @@ def main() -> int:
         "LOG_LEVEL": "WARNING",
         # Redis, the settings' default with REDIS_URL; SESSION_ENGINE=breachcheck.sessions
         # to compare with the database store.
-        "SESSION_ENGINE": os.getenv("SESSION_ENGINE", "django.contrib.sessions.backends.cache"),
+        "SESSION_ENGINE": os.getenv("SESSION_ENGINE", "breachcheck.cache_sessions"),
     }
     print(f"Filling {name} with {args.exposures:,} random exposures ...", flush=True)
     # Enough hit numbers for any request counter a thread reaches in a run.

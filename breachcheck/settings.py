@@ -115,7 +115,7 @@ REDIS_URL = os.getenv("REDIS_URL", "")
 # Sessions live in Redis when there is one (Redis must not evict them:
 # docs/SCALING.md, "Check path"), else in the database (saved without waiting
 # for the disk: breachcheck/sessions.py); SESSION_ENGINE chooses otherwise.
-_SESSIONS = "django.contrib.sessions.backends.cache" if REDIS_URL else "breachcheck.sessions"
+_SESSIONS = "breachcheck.cache_sessions" if REDIS_URL else "breachcheck.sessions"
 SESSION_ENGINE = os.getenv("SESSION_ENGINE", _SESSIONS)
 if REDIS_URL:
     CACHES = {
