@@ -44,7 +44,11 @@ def breach_ids_for_hashes(hashes: Mapping[int, bytes]) -> set[int]:
     legacy = [(digest, -version) for version, digest in hashes.items() if version < 0]
     if not keys and not legacy:
         return set()
-    params: list[object] = [value for pair in (*keys, *legacy) for value in pair]
+    params: list[int | bytes] = []
+    for key, version in keys:
+        params += [key, version]
+    for digest, version in legacy:
+        params += [digest, version]
     with lookup_reads():
         # The same database the ORM would read both tables from (a replica, maybe).
         using = router.db_for_read(Exposure)

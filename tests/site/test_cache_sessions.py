@@ -15,7 +15,7 @@ def redis_client():
     need(bool(settings.REDIS_URL), "Redis (REDIS_URL)")
     from django.core.cache import cache
 
-    return cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+    return cache._cache.get_client(write=True)
 
 
 def _commands(redis_client, monkeypatch) -> list[str]:
