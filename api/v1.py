@@ -15,7 +15,7 @@ from ninja import Field, NinjaAPI, Query, Schema
 from ninja.decorators import decorate_view
 
 from api import key_count
-from api.auth import ApiKeyAuth
+from api.auth import ApiKeyAuth, public_version
 from api.docs import ServerRenderedDocs
 from api.errors import ApiError, ErrorOut, install_error_handlers, rate_limited
 from api.models import ApiKey
@@ -27,6 +27,7 @@ from leaks import catalogue, data_classes
 from leaks.lookups import found_breaches
 from leaks.models import Breach
 from leaks.phones import InvalidPhone, normalize
+from leaks.public_set import public_set
 
 DESCRIPTION = """\
 Which phone-number breaches the site knows, and which of them hold a number.
@@ -208,7 +209,7 @@ def lookup_number(request: HttpRequest, payload: LookupIn) -> LookupOut:
     if settings.RESULTS_REQUIRE_PROOF:
         # Who asked and when, never the number.
         audit_record(action=AuditEvent.Action.LOOKUP, obj=api_key, changes={})
-    breaches = found_breaches(phone)
+    breaches = found_breaches(phone, public=public_set(public_version(request)))
     if not payload.include_unverified:
         breaches = [breach for breach in breaches if breach.is_verified]
     # Built as model instances so the union resolves to the exact type.

@@ -159,3 +159,14 @@ def test_admin_revokes_keys(admin_client, client):
     api_key.refresh_from_db()
     assert api_key.revoked_at is not None
     assert lookup(client, token).status_code == 401
+
+
+def test_a_lookup_after_unpublishing_no_longer_names_the_breach(client, db):
+    # The snapshot's version is read with the key; a change still shows at once.
+    from leaks.publishing import breach_unpublish
+
+    breach = breach_with_numbers("shop", [NUMBER])
+    _api_key, token = apikey_create(name="watcher")
+    assert lookup(client, token).json()["breaches"] == [{"name": "shop"}]
+    breach_unpublish(breach=breach)
+    assert lookup(client, token).json()["breaches"] == []
