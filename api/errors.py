@@ -7,6 +7,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import HttpError, ValidationError
 
+from api import key_count
+from disclosure.policy import Decision
+
 log = logging.getLogger(__name__)
 
 CODES_BY_STATUS = {
@@ -50,6 +53,23 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
+def rate_limited(decision: Decision) -> ApiError:
+    """The gate's refusal as the API's one JSON 429."""
+    messages = {
+        "key": _("Too many lookups with this key; wait before trying again."),
+        "global": _("The API is answering too many lookups; wait before trying again."),
+        "number": _(
+            "This number has been looked up many times recently; wait before trying again."
+        ),
+    }
+    return ApiError(
+        429,
+        "rate_limited",
+        messages.get(decision.layer, messages["key"]),
+        headers={"Retry-After": str(decision.retry_after)},
+    )
+
+
 def error_response(
     api: NinjaAPI,
     request: HttpRequest,
@@ -60,6 +80,12 @@ def error_response(
     reason: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> HttpResponse:
+    refused = key_count.settle(request)
+    if not refused:
+        # Over its key's limit: the 429 the key would have met at authentication.
+        limited = rate_limited(refused)
+        status, code, message, reason = 429, limited.code, limited.message, None
+        headers = limited.headers
     body = {"error": code, "message": str(message), "reason": reason}
     response = api.create_response(request, body, status=status)
     for name, value in (headers or {}).items():

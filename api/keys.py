@@ -20,6 +20,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from api.models import ApiKey
+from leaks.public_set import VERSION_KEY
 
 TOKEN_PREFIX = "bck_"  # noqa: S105 - a public marker, not a secret
 SHOWN_PREFIX = len(TOKEN_PREFIX) + 6
@@ -54,16 +55,24 @@ def apikey_revoke(*, api_key: ApiKey) -> None:
 
 def apikey_for_token(token: str) -> ApiKey | None:
     """The active key with this token. Read on every request, so revocation is immediate."""
+    return apikey_and_public_version(token)[0]
+
+
+def apikey_and_public_version(token: str) -> tuple[ApiKey | None, str | None]:
+    """apikey_for_token, and the public breach snapshot's version token read in the
+    same cache round trip (None when the token is not in the cache or not read)."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
-        return None
+        return None, None
     key_hash = token_hash(token)
-    cached = cache.get(_cache_key(key_hash))
+    found = cache.get_many([_cache_key(key_hash), VERSION_KEY])
+    version = found.get(VERSION_KEY)
+    cached = found.get(_cache_key(key_hash))
     if cached is not None:
-        return cached
+        return cached, version
     api_key = ApiKey.objects.filter(key_hash=key_hash, revoked_at__isnull=True).first()
     if api_key is not None:
         cache.set(_cache_key(key_hash), api_key, timeout=CACHE_SECONDS)
-    return api_key
+    return api_key, version
 
 
 # A bound on staleness should a key change outside Django (a hand-written UPDATE).

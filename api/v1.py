@@ -14,9 +14,10 @@ from django.views.decorators.http import condition
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.decorators import decorate_view
 
-from api.auth import ApiKeyAuth, rate_limited
+from api import key_count
+from api.auth import ApiKeyAuth, public_version
 from api.docs import ServerRenderedDocs
-from api.errors import ApiError, ErrorOut, install_error_handlers
+from api.errors import ApiError, ErrorOut, install_error_handlers, rate_limited
 from api.models import ApiKey
 from api.schemas import BreachName, BreachOut, DataClassOut, LookupIn, LookupOut
 from audit.models import AuditEvent
@@ -26,6 +27,7 @@ from leaks import catalogue, data_classes
 from leaks.lookups import found_breaches
 from leaks.models import Breach
 from leaks.phones import InvalidPhone, normalize
+from leaks.public_set import public_set
 
 DESCRIPTION = """\
 Which phone-number breaches the site knows, and which of them hold a number.
@@ -157,7 +159,7 @@ def latest_breach(request: HttpRequest) -> Breach:
 
 @api.post(
     "/lookup",
-    auth=ApiKeyAuth(),
+    auth=ApiKeyAuth(counted_with_lookup=True),
     response={200: LookupOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut},
     operation_id="lookup_number",
     openapi_extra={
@@ -194,13 +196,20 @@ def lookup_number(request: HttpRequest, payload: LookupIn) -> LookupOut:
             "proof_required",
             _("This site shows results only to the holder of the number, after an SMS proof."),
         )
-    decision = authorize_api_lookup(request, phone.e164)
+    # The key's layers and the number's in one round trip (api/key_count.py).
+    counted = key_count.take(request)
+    decision = authorize_api_lookup(
+        request,
+        phone.e164,
+        key_hash=counted.key_hash if counted else None,
+        key_rate=counted.rate if counted else "",
+    )
     if not decision:
         raise rate_limited(decision)
     if settings.RESULTS_REQUIRE_PROOF:
         # Who asked and when, never the number.
         audit_record(action=AuditEvent.Action.LOOKUP, obj=api_key, changes={})
-    breaches = found_breaches(phone)
+    breaches = found_breaches(phone, public=public_set(public_version(request)))
     if not payload.include_unverified:
         breaches = [breach for breach in breaches if breach.is_verified]
     # Built as model instances so the union resolves to the exact type.

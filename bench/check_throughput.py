@@ -373,8 +373,9 @@ def main() -> int:
         "RATELIMIT_ENABLE": "True",
         "API_KEY_MAX_RATE": "",
         "LOG_LEVEL": "WARNING",
-        # The database by default; SESSION_ENGINE=django.contrib.sessions.backends.cache to compare.
-        "SESSION_ENGINE": os.getenv("SESSION_ENGINE", "breachcheck.sessions"),
+        # Redis, the settings' default with REDIS_URL; SESSION_ENGINE=breachcheck.sessions
+        # to compare with the database store.
+        "SESSION_ENGINE": os.getenv("SESSION_ENGINE", "breachcheck.cache_sessions"),
     }
     print(f"Filling {name} with {args.exposures:,} random exposures ...", flush=True)
     # Enough hit numbers for any request counter a thread reaches in a run.

@@ -109,13 +109,14 @@ if os.getenv("DATABASE_REPLICA_URL"):
     )
 DATABASE_REPLICA_READS = "replica" in DATABASES
 DATABASE_ROUTERS = ["breachcheck.db_router.LookupReplicaRouter"]
-# Sessions live in the database (saved without waiting for the disk: breachcheck/sessions.py)
-# unless SESSION_ENGINE says otherwise; with Redis, "django.contrib.sessions.backends.cache"
-# takes them off the database (docs/SCALING.md, "Check path" says what that trades).
-SESSION_ENGINE = os.getenv("SESSION_ENGINE", "breachcheck.sessions")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.getenv("REDIS_URL", "")
+# Sessions live in Redis when there is one (Redis must not evict them:
+# docs/SCALING.md, "Check path"), else in the database (saved without waiting
+# for the disk: breachcheck/sessions.py); SESSION_ENGINE chooses otherwise.
+_SESSIONS = "breachcheck.cache_sessions" if REDIS_URL else "breachcheck.sessions"
+SESSION_ENGINE = os.getenv("SESSION_ENGINE", _SESSIONS)
 if REDIS_URL:
     CACHES = {
         "default": {

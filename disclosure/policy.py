@@ -152,18 +152,27 @@ def pow_demanded(request: HttpRequest) -> int:
     return difficulty
 
 
-def authorize_api_key(request: HttpRequest, *, key_hash: str, key_rate: str) -> Decision:
-    """May this API key make a request now? Every authenticated request counts."""
-    layers = [
+def _api_key_layers(key_hash: str, key_rate: str) -> list[Layer]:
+    return [
         Layer("key", "bc:api:key", f"key:{key_hash}", api_rate(key_rate)),
         Layer("global", "bc:api:global", "all", settings.RATELIMIT_API_GLOBAL),
     ]
-    return _run(request, "api", layers)
 
 
-def authorize_api_lookup(request: HttpRequest, e164: str) -> Decision:
-    """May this (already counted) API request learn which breaches hold this number?"""
-    return _run(request, "api", [_number_layer(e164)])
+def authorize_api_key(request: HttpRequest, *, key_hash: str, key_rate: str) -> Decision:
+    """May this API key make a request now? Every authenticated request counts."""
+    return _run(request, "api", _api_key_layers(key_hash, key_rate))
+
+
+def authorize_api_lookup(
+    request: HttpRequest, e164: str, *, key_hash: str | None = None, key_rate: str = ""
+) -> Decision:
+    """May this API request learn which breaches hold this number?
+
+    With ``key_hash`` the key's own layers (authorize_api_key's) are counted first,
+    in the same round trip: a refused key still never spends the number's budget."""
+    layers = _api_key_layers(key_hash, key_rate) if key_hash is not None else []
+    return _run(request, "api", [*layers, _number_layer(e164)])
 
 
 def api_rate(key_rate: str) -> str:

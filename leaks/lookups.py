@@ -1,7 +1,9 @@
 """Which breaches hold a number: the read side of the site."""
 
+import functools
 from collections.abc import Mapping
 
+from django.db import connections, router
 from django.db.models import F, Q, QuerySet
 
 from leaks.hashing import KEY_BYTES, bucket_range, key_bytes, phone_hashes, stored_key
@@ -30,21 +32,41 @@ def found_breaches(
 
 
 def breach_ids_for_hashes(hashes: Mapping[int, bytes]) -> set[int]:
-    """Ids of every breach (public or not) holding the number: one query, both tables."""
-    match, legacy = Q(phone_key__in=[]), Q(pk__in=[])
-    for version, digest in hashes.items():
-        if version > 0 and len(digest) == KEY_BYTES:
-            match |= Q(phone_key=stored_key(digest), key_version=version)
-        elif version < 0:
-            legacy |= Q(phone_hash=digest, key_version=-version)
-    rows = Exposure.objects.filter(match).values_list("breach_id", flat=True)
-    if any(version < 0 for version in hashes):
-        rows = rows.union(
-            LegacyExposure.objects.filter(legacy).values_list("breach_id", flat=True),
-            all=True,
-        )
+    """Ids of every breach (public or not) holding the number: one query, both tables.
+
+    The statement is written out once per shape (how many key versions) rather than
+    built by the ORM on every lookup, which cost more CPU than running it."""
+    keys = [
+        (stored_key(digest), version)
+        for version, digest in hashes.items()
+        if version > 0 and len(digest) == KEY_BYTES
+    ]
+    legacy = [(digest, -version) for version, digest in hashes.items() if version < 0]
+    if not keys and not legacy:
+        return set()
+    params: list[int | bytes] = []
+    for key, version in keys:
+        params += [key, version]
+    for digest, version in legacy:
+        params += [digest, version]
     with lookup_reads():
-        return set(rows)
+        # The same database the ORM would read both tables from (a replica, maybe).
+        using = router.db_for_read(Exposure)
+        with connections[using].cursor() as cursor:
+            cursor.execute(_lookup_sql(len(keys), len(legacy)), params)
+            return {breach_id for (breach_id,) in cursor.fetchall()}
+
+
+@functools.cache
+def _lookup_sql(keys: int, legacy: int) -> str:
+    parts = []
+    if keys:
+        match = " OR ".join(["(phone_key = %s AND key_version = %s)"] * keys)
+        parts.append(f"SELECT breach_id FROM {Exposure._meta.db_table} WHERE {match}")
+    if legacy:
+        match = " OR ".join(["(phone_hash = %s AND key_version = %s)"] * legacy)
+        parts.append(f"SELECT breach_id FROM {LegacyExposure._meta.db_table} WHERE {match}")
+    return " UNION ALL ".join(parts)
 
 
 def breaches_for_hashes(

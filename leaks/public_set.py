@@ -70,10 +70,14 @@ _lock = threading.Lock()
 _current = PublicSet(version="")
 
 
-def public_set() -> PublicSet:
-    """The snapshot for the current version token (rebuilt when it has moved)."""
+def public_set(version: str | None = None) -> PublicSet:
+    """The snapshot for the current version token (rebuilt when it has moved).
+
+    ``version``: the token (VERSION_KEY) as the caller has just read it along with
+    something else, to save the round trip; None reads it here."""
     global _current
-    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = cache.get(VERSION_KEY)
     if version is None:
         # A fresh cache (or a flushed one): agree on one token across processes.
         cache.add(VERSION_KEY, secrets.token_hex(8), timeout=None)

@@ -69,6 +69,28 @@ def test_invalid_requests_count_against_the_limit(client, db):
     assert lookup(client, token).status_code == 429
 
 
+def test_a_key_over_its_limit_is_refused_whatever_its_request(client, db):
+    # The lookup counts its key with the number; a request failing before that
+    # is counted when it is answered, and over the limit it is the same 429.
+    _api_key, token = apikey_create(name="sloppy", rate="1/h")
+    assert lookup(client, token).status_code == 200
+    refused = lookup(client, token, number="12")
+    assert refused.status_code == 429 and refused.json()["error"] == "rate_limited"
+    malformed = client.post(
+        "/api/v1/lookup", {"region": "CN"}, content_type="application/json", HTTP_X_API_KEY=token
+    )
+    assert malformed.status_code == 429 and int(malformed["Retry-After"]) > 0
+
+
+def test_a_key_over_its_limit_does_not_spend_the_numbers_budget(client, db, settings):
+    settings.RATELIMIT_CHECK_PER_NUMBER = "2/h"
+    _busy, busy = apikey_create(name="busy", rate="1/h")
+    _other, other = apikey_create(name="other", rate="10/h")
+    assert [lookup(client, busy).status_code for _ in range(4)] == [200, 429, 429, 429]
+    # The busy key's refusals left the number one lookup of its two.
+    assert [lookup(client, other).status_code for _ in range(2)] == [200, 429]
+
+
 def test_unauthenticated_requests_do_not_use_a_keys_limit(client, db):
     _api_key, token = apikey_create(name="victim", rate="1/h")
     for _ in range(3):
@@ -137,3 +159,14 @@ def test_admin_revokes_keys(admin_client, client):
     api_key.refresh_from_db()
     assert api_key.revoked_at is not None
     assert lookup(client, token).status_code == 401
+
+
+def test_a_lookup_after_unpublishing_no_longer_names_the_breach(client, db):
+    # The snapshot's version is read with the key; a change still shows at once.
+    from leaks.publishing import breach_unpublish
+
+    breach = breach_with_numbers("shop", [NUMBER])
+    _api_key, token = apikey_create(name="watcher")
+    assert lookup(client, token).json()["breaches"] == [{"name": "shop"}]
+    breach_unpublish(breach=breach)
+    assert lookup(client, token).json()["breaches"] == []

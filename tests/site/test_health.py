@@ -22,7 +22,7 @@ class UntouchableCache(BaseCache):
     add = get = set = delete = touch = incr = get_many = has_key = clear = _touched
 
 
-UNTOUCHABLE = {"default": {"BACKEND": "tests.site.test_health.UntouchableCache"}}
+UNTOUCHABLE = {"default": {"BACKEND": f"{__name__}.UntouchableCache"}}
 
 
 def test_live_answers_without_database_cache_or_session(client, django_assert_num_queries):

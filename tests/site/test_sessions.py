@@ -70,5 +70,8 @@ def test_on_postgresql_the_session_write_does_not_wait_for_the_flush():
         assert cursor.fetchone()[0] == "on"
 
 
-def test_the_check_uses_this_store(settings):
-    assert settings.SESSION_ENGINE == "breachcheck.sessions"
+def test_the_check_uses_this_store_without_redis_and_redis_with_it(settings):
+    # Redis keeps them off the database; the embedded default has only the database.
+    redis_store = "breachcheck.cache_sessions"
+    expected = redis_store if settings.REDIS_URL else "breachcheck.sessions"
+    assert expected == settings.SESSION_ENGINE

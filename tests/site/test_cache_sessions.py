@@ -1,0 +1,77 @@
+"""Sessions in Redis are created with one write (no key probe), and a taken key is
+still never reused."""
+
+import pytest
+import redis
+from django.test.utils import override_settings
+
+from breachcheck import cache_sessions
+from breachcheck.cache_sessions import SessionStore
+from tests.support.services import need
+
+
+@pytest.fixture
+def redis_client(settings):
+    """The cache on the machine's Redis in both CI passes (the embedded one has no
+    REDIS_URL; these tests are about the Redis session store itself)."""
+    url = settings.REDIS_URL or "redis://127.0.0.1:6379/15"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "breachcheck.redis_cache.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "bc-test-sessions",
+        }
+    }
+    from django.core.cache import cache
+
+    client = cache._cache.get_client(write=True)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        need(False, f"Redis at {url}")
+    return client
+
+
+def _commands(redis_client, monkeypatch) -> list[str]:
+    sent: list[str] = []
+    real = redis_client.execute_command
+
+    def noted(*args, **kwargs):
+        sent.append(str(args[0]).upper())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(redis_client, "execute_command", noted)
+    return sent
+
+
+def test_a_new_session_is_one_write(redis_client, monkeypatch):
+    store = SessionStore()
+    store["bc_numbers"] = {"entries": []}
+    sent = _commands(redis_client, monkeypatch)
+    store.save()
+    assert sent == ["SET"]
+    assert SessionStore(store.session_key)["bc_numbers"] == {"entries": []}
+
+
+def test_a_taken_key_is_drawn_again(redis_client, monkeypatch):
+    taken = SessionStore()
+    taken["owner"] = "first"
+    taken.save()
+    keys = iter([taken.session_key, "b" * 32])
+    monkeypatch.setattr(cache_sessions, "get_random_string", lambda *args: next(keys))
+    second = SessionStore()
+    second["owner"] = "second"
+    second.save()
+    assert second.session_key == "b" * 32
+    assert SessionStore(taken.session_key)["owner"] == "first"
+
+
+@override_settings(SESSION_ENGINE="breachcheck.cache_sessions")
+def test_a_check_keeps_its_session_in_redis_not_the_database(redis_client, client, db):
+    from django.contrib.sessions.models import Session
+
+    response = client.post("/", {"phone": "13800138000"})
+    assert response.status_code == 302
+    key = response.cookies["sessionid"].value
+    assert "bc_numbers" in SessionStore(key).load()
+    assert not Session.objects.exists()
