@@ -33,7 +33,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -43,7 +42,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.enum_attack import free_port, request  # noqa: E402
+from bench.gunicorn_server import GunicornServer, request  # noqa: E402
+from bench.wrk import run_wrk, wrk_errors  # noqa: E402
 
 CALM_FOR_RUN = 1_000_000_000
 PATHS = {"check": 0, "full": 1, "api": 2}  # each path asks about its own numbers
@@ -159,32 +159,6 @@ def lua_script(path: str, consts: dict[str, str | int]) -> str:
     return head + LUA_COMMON + body
 
 
-def run_wrk(
-    port: int, seconds: float, connections: int, script: Path | None, url_path: str
-) -> tuple[float, str]:
-    command = [
-        "wrk",
-        f"-t{THREADS}",
-        f"-c{connections}",
-        f"-d{int(seconds)}s",
-        "--latency",
-        f"http://127.0.0.1:{port}{url_path}",
-    ]
-    if script is not None:
-        command[1:1] = ["-s", str(script)]
-    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
-    return rate, out
-
-
-def wrk_errors(out: str) -> str:
-    """wrk's own count of failed or non-2xx/3xx answers ('' when there were none)."""
-    found = [
-        line.strip() for line in out.splitlines() if "Non-2xx" in line or "Socket errors" in line
-    ]
-    return "; ".join(found)
-
-
 def prepare_database(env: dict, exposures: int, hit_counters: int) -> dict:
     """Rebuild the bench database; returns the API token and what it holds."""
     os.environ.update(env)
@@ -253,46 +227,6 @@ def psql(admin_url: str, sql: str) -> None:
     subprocess.run(["psql", admin_url, "-qc", sql], check=True, capture_output=True)
 
 
-class Gunicorn:
-    def __init__(self, env: dict, log: Path, workers: int = 2):
-        self.port = free_port()
-        self.log = open(log, "ab")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "breachcheck.wsgi",
-                f"--workers={workers}",
-                f"--bind=127.0.0.1:{self.port}",
-                "--log-level=warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if request(self.port, "GET", "/healthz/ready")[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"gunicorn did not start; see {log}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-
-
 def csrf_pair(port: int) -> tuple[str, str]:
     _, headers, text = request(port, "GET", "/", headers={"X-Forwarded-For": "198.18.0.1"})
     cookie = re.search(r"csrftoken=([^;]+)", headers.get("Set-Cookie", ""))[1]
@@ -301,7 +235,7 @@ def csrf_pair(port: int) -> tuple[str, str]:
 
 
 def measure(env: dict, args, work: Path, token: str, log: Path, paths: list[str]) -> dict:
-    server = Gunicorn(env, log)
+    server = GunicornServer(env, log, ready_path="/healthz/ready")
     try:
         cookie, csrf = csrf_pair(server.port)
         results: dict = {}

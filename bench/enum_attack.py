@@ -21,15 +21,12 @@ says whether they were ever refused. Traffic goes to 127.0.0.1 only. Run with
 """
 
 import argparse
-import http.client
 import json
 import os
 import random
 import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,6 +38,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.gunicorn_server import GunicornServer, request  # noqa: E402
+
 PROXY = "127.0.0.1"
 REAL_USER_IP = "203.0.113.20"
 REAL_USER_NUMBER = "13800138000"  # in the demo breach
@@ -70,12 +70,6 @@ class Outcome:
     pow_cpu: float = 0.0
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def manage(env: dict, *args: str) -> None:
     subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -84,56 +78,6 @@ def manage(env: dict, *args: str) -> None:
         check=True,
         stdout=subprocess.DEVNULL,
     )
-
-
-class Server:
-    def __init__(self, env: dict, workers: int, log: Path):
-        self.port = free_port()
-        self.log = open(log, "ab")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "breachcheck.wsgi",
-                f"--workers={workers}",
-                f"--bind=127.0.0.1:{self.port}",
-                "--log-level=warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if request(self.port, "GET", "/")[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"gunicorn did not start; see {log}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-
-
-def request(port: int, method: str, path: str, body: str = "", headers: dict | None = None):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        response = conn.getresponse()
-        return response.status, dict(response.getheaders()), response.read().decode()
-    finally:
-        conn.close()
 
 
 class Attacker:
@@ -329,7 +273,7 @@ def main() -> int:
             # Fresh counters per scenario, as if each attack came on its own day.
             "CACHE_KEY_PREFIX": f"bench-enum-{name}-{secrets.token_hex(4)}",
         }
-        server = Server(env, args.workers, log)
+        server = GunicornServer(env, log, workers=args.workers, ready_path="/")
         try:
             print(f"  {name}: {count} attempts ...", flush=True)
             solving = name == "botnet-pow"
