@@ -42,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.gunicorn_server import GunicornServer, request  # noqa: E402
+from bench.gunicorn_server import GunicornServer, production_env, request  # noqa: E402
 from bench.wrk import run_wrk, wrk_errors  # noqa: E402
 
 CALM_FOR_RUN = 1_000_000_000
@@ -286,31 +286,18 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-check-"))
     results_dir = ROOT / "bench-results"
     results_dir.mkdir(exist_ok=True)
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": os.environ.get("HOME", str(work)),
-        "DJANGO_SETTINGS_MODULE": "breachcheck.settings",
-        "DEBUG": "False",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "False",
-        "SESSION_COOKIE_SECURE": "False",
-        "CSRF_COOKIE_SECURE": "False",
-        "SECURE_HSTS_SECONDS": "0",
-        "BREACHCHECK_DATA_DIR": str(work),
-        "STATIC_ROOT": str(work / "static"),
-        "BREACHCHECK_PEPPER": secrets.token_urlsafe(48),
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "CACHE_KEY_PREFIX": f"bench-check-{secrets.token_hex(4)}",
-        "TRUSTED_PROXIES": "127.0.0.1",
-        "RATELIMIT_ENABLE": "True",
-        "API_KEY_MAX_RATE": "",
-        "LOG_LEVEL": "WARNING",
+    env = production_env(
+        work,
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        CACHE_KEY_PREFIX=f"bench-check-{secrets.token_hex(4)}",
+        TRUSTED_PROXIES="127.0.0.1",
+        RATELIMIT_ENABLE="True",
+        API_KEY_MAX_RATE="",
         # Redis, the settings' default with REDIS_URL; SESSION_ENGINE=breachcheck.sessions
         # to compare with the database store.
-        "SESSION_ENGINE": os.getenv("SESSION_ENGINE", "breachcheck.cache_sessions"),
-    }
+        SESSION_ENGINE=os.getenv("SESSION_ENGINE", "breachcheck.cache_sessions"),
+    )
     print(f"Filling {name} with {args.exposures:,} random exposures ...", flush=True)
     # Enough hit numbers for any request counter a thread reaches in a run.
     filled = prepare_database(env, args.exposures, hit_counters=20_000)

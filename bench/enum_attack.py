@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.gunicorn_server import GunicornServer, request  # noqa: E402
+from bench.gunicorn_server import GunicornServer, production_env, request  # noqa: E402
 
 PROXY = "127.0.0.1"
 REAL_USER_IP = "203.0.113.20"
@@ -205,25 +205,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-enum-"))
     results_dir = ROOT / "bench-results"
     results_dir.mkdir(exist_ok=True)
-    base_env = {
-        "PATH": os.environ["PATH"],
-        "HOME": os.environ.get("HOME", str(work)),
-        "DJANGO_SETTINGS_MODULE": "breachcheck.settings",
-        "DEBUG": "False",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        # Plain HTTP on localhost: no HTTPS redirect or secure-only cookies.
-        "SECURE_SSL_REDIRECT": "False",
-        "SESSION_COOKIE_SECURE": "False",
-        "CSRF_COOKIE_SECURE": "False",
-        "SECURE_HSTS_SECONDS": "0",
-        "BREACHCHECK_DATA_DIR": str(work),
-        "SQLITE_PATH": str(work / "db.sqlite3"),
-        "STATIC_ROOT": str(work / "static"),
-        "BREACHCHECK_PEPPER": secrets.token_urlsafe(48),
-        "REDIS_URL": redis_url,
-        "LOG_LEVEL": "WARNING",
-    }
+    base_env = production_env(work, SQLITE_PATH=str(work / "db.sqlite3"), REDIS_URL=redis_url)
     base_env.update({name: os.environ[name] for name in RATE_SETTINGS if name in os.environ})
     print(f"Preparing a production-like site in {work} ...", flush=True)
     manage(base_env, "migrate", "--noinput")

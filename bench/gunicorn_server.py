@@ -1,6 +1,8 @@
 """A gunicorn to benchmark against, and a plain HTTP client (bench-enum, bench-check)."""
 
 import http.client
+import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -68,3 +70,25 @@ def request(port: int, method: str, path: str, body: str = "", headers: dict | N
         return response.status, dict(response.getheaders()), response.read().decode()
     finally:
         conn.close()
+
+
+def production_env(work: Path, **extra: str) -> dict[str, str]:
+    """The environment of a production-like site in `work`: DEBUG off, fresh keys,
+    plain HTTP on 127.0.0.1 (no HTTPS redirect or secure-only cookies)."""
+    return {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", str(work)),
+        "DJANGO_SETTINGS_MODULE": "breachcheck.settings",
+        "DEBUG": "False",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "False",
+        "SESSION_COOKIE_SECURE": "False",
+        "CSRF_COOKIE_SECURE": "False",
+        "SECURE_HSTS_SECONDS": "0",
+        "BREACHCHECK_DATA_DIR": str(work),
+        "STATIC_ROOT": str(work / "static"),
+        "BREACHCHECK_PEPPER": secrets.token_urlsafe(48),
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }

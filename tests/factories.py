@@ -8,6 +8,7 @@ finished long ago, a breach whose rows predate the importer) are written directl
 
 import shutil
 import tempfile
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -124,3 +125,14 @@ def staff_user(username: str = "admin", **fields) -> User:
     costs an Argon2 round per user. Tests of the login itself make their own users."""
     fields.setdefault("is_superuser", True)
     return User.objects.create_user(username, is_staff=True, **fields)
+
+
+def wait_for_job(job: ImportJob, seconds: float = 180) -> ImportJob:
+    """The job once a worker has finished it (done or failed)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.finished:
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {job.pk} did not finish: {job.status}")

@@ -1,7 +1,6 @@
 """The parallel merge on PostgreSQL (imports/merge.py): parts across real workers,
 exact counts, a part run twice, a part that fails."""
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -22,7 +21,7 @@ from leaks.models import (
     StagedHash,
 )
 from leaks.signals import import_visible
-from tests.factories import import_job
+from tests.factories import import_job, wait_for_job
 from tests.support.workers import purge_queue, start_worker, stop_worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.postgres]
@@ -44,16 +43,6 @@ def write_numbers(path, numbers: range, repeat: int = 2) -> None:
         for copy in range(repeat):
             for i in numbers:
                 handle.write(f"{copy}-{i},1390{i:07d}\n")
-
-
-def wait_for(job: ImportJob, seconds: float = 180) -> ImportJob:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        job.refresh_from_db()
-        if job.finished:
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"job {job.pk} did not finish: {job.status}")
 
 
 def partitions() -> list[str]:
@@ -96,8 +85,8 @@ def test_two_workers_merge_the_parts_and_the_counts_are_exact(transactional_db, 
     write_numbers(second, range(20_000, 45_000), repeat=3)
     workers = [start_worker(name="m1"), start_worker(name="m2")]
     try:
-        one = wait_for(import_create(breach=breach, path=first, source_name="first.csv"))
-        two = wait_for(import_create(breach=breach, path=second, source_name="second.csv"))
+        one = wait_for_job(import_create(breach=breach, path=first, source_name="first.csv"))
+        two = wait_for_job(import_create(breach=breach, path=second, source_name="second.csv"))
     finally:
         for worker in workers:
             stop_worker(worker)
@@ -163,7 +152,7 @@ def test_one_failing_part_fails_the_job_and_the_breach_keeps_its_counts(
     breach = Breach.objects.create(slug="fails", title="Fails")
     before = tmp_path / "before.csv"
     write_numbers(before, range(0, 10_000), repeat=1)
-    done = wait_for(import_create(breach=breach, path=before, source_name="before.csv"))
+    done = wait_for_job(import_create(breach=breach, path=before, source_name="before.csv"))
     assert done.status == ImportJob.Status.DONE, done.error
     breach.refresh_from_db()
     assert breach.pwn_count == 10_000
@@ -181,7 +170,7 @@ def test_one_failing_part_fails_the_job_and_the_breach_keeps_its_counts(
     try:
         dump = tmp_path / "fails.csv"
         write_numbers(dump, range(5_000, 25_000))
-        job = wait_for(import_create(breach=breach, path=dump, source_name="fails.csv"))
+        job = wait_for_job(import_create(breach=breach, path=dump, source_name="fails.csv"))
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TRIGGER refuse ON {victim}")
@@ -223,7 +212,7 @@ def test_a_merge_lost_with_its_worker_is_finished_by_the_resume_sweep(
         ids = merge.merge_start(ImportJob.objects.select_for_update().get(pk=job.pk), inline=True)
     merge.merge_part_run(ids[0], worker="dead")
     assert import_resume() == []  # no chunk to run again; the merge is queued
-    job = wait_for(job)
+    job = wait_for_job(job)
     assert job.status == ImportJob.Status.DONE, job.error
     assert (job.new, job.duplicates) == (3_000, 3_000)
     breach.refresh_from_db()
@@ -244,7 +233,7 @@ def test_a_close_lost_with_its_worker_is_done_by_the_resume_sweep(
     job.refresh_from_db()
     assert job.status == ImportJob.Status.RUNNING
     import_resume()
-    job = wait_for(job)
+    job = wait_for_job(job)
     assert job.status == ImportJob.Status.DONE, job.error
     breach.refresh_from_db()
     assert breach.pwn_count == 2_000 == job.new

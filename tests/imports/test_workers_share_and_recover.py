@@ -8,6 +8,7 @@ import pytest
 
 from imports.jobs import import_create
 from leaks.models import Breach, Exposure, ImportChunk, ImportJob, StagedHash
+from tests.factories import wait_for_job
 from tests.support.workers import start_worker, stop_worker
 
 pytestmark = pytest.mark.worker
@@ -21,16 +22,6 @@ def write_numbers(path, rows: int) -> int:
         for i in range(rows):
             handle.write(f"{i},1380{i % half:07d}\n")
     return half
-
-
-def wait_for(job: ImportJob, seconds: float = 180) -> ImportJob:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        job.refresh_from_db()
-        if job.finished:
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"job {job.pk} did not finish: {job.status}")
 
 
 @pytest.fixture
@@ -47,7 +38,7 @@ def test_two_workers_share_one_import_and_count_exactly(chunked, celery_worker_p
         dump = tmp_path / "two.csv"
         distinct = write_numbers(dump, 120_000)
         breach = Breach.objects.create(slug="two", title="Two")
-        job = wait_for(import_create(breach=breach, path=dump, source_name="two.csv"))
+        job = wait_for_job(import_create(breach=breach, path=dump, source_name="two.csv"))
         assert job.status == ImportJob.Status.DONE, job.error
         assert (job.rows, job.valid, job.new, job.duplicates) == (
             120_000,
@@ -88,7 +79,7 @@ def test_a_worker_killed_mid_import_is_restarted_and_the_counts_are_exact(
 
     restarted = start_worker(name="w1")
     try:
-        job = wait_for(job)
+        job = wait_for_job(job)
     finally:
         stop_worker(restarted)
     assert job.status == ImportJob.Status.DONE, job.error

@@ -3,7 +3,9 @@ still never reused."""
 
 import pytest
 import redis
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS
 from django.test.utils import override_settings
+from django.utils.crypto import get_random_string
 
 from breachcheck import cache_sessions
 from breachcheck.cache_sessions import SessionStore
@@ -29,6 +31,9 @@ def redis_client(settings):
         client.ping()
     except redis.exceptions.ConnectionError:
         need(False, f"Redis at {url}")
+    # Sessions of earlier runs live on in Redis: start from none.
+    for key in client.scan_iter("bc-test-sessions:*"):
+        client.delete(key)
     return client
 
 
@@ -57,12 +62,13 @@ def test_a_taken_key_is_drawn_again(redis_client, monkeypatch):
     taken = SessionStore()
     taken["owner"] = "first"
     taken.save()
-    keys = iter([taken.session_key, "b" * 32])
+    fresh = get_random_string(32, VALID_KEY_CHARS)
+    keys = iter([taken.session_key, fresh])
     monkeypatch.setattr(cache_sessions, "get_random_string", lambda *args: next(keys))
     second = SessionStore()
     second["owner"] = "second"
     second.save()
-    assert second.session_key == "b" * 32
+    assert second.session_key == fresh
     assert SessionStore(taken.session_key)["owner"] == "first"
 
 
