@@ -4,7 +4,7 @@ import functools
 from collections.abc import Mapping
 
 from django.db import connections, router
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 
 from leaks.hashing import KEY_BYTES, bucket_range, key_bytes, phone_hashes, stored_key
 from leaks.lookup_reads import lookup_reads
@@ -74,16 +74,8 @@ def breaches_for_hashes(
 ) -> QuerySet[Breach]:
     """Breaches that contain the number given as `leaks.hashing.phone_hashes` gives it:
     its stored key under each key version, and legacy digests under negative versions."""
-    match, legacy = Q(phone_key__in=[]), Q(pk__in=[])
-    for version, digest in hashes.items():
-        if version > 0 and len(digest) == KEY_BYTES:
-            match |= Q(phone_key=stored_key(digest), key_version=version)
-        elif version < 0:
-            legacy |= Q(phone_hash=digest, key_version=-version)
-    found = Q(pk__in=Exposure.objects.filter(match).values("breach_id"))
-    if any(version < 0 for version in hashes):
-        found |= Q(pk__in=LegacyExposure.objects.filter(legacy).values("breach_id"))
-    breaches = Breach.objects.public().filter(found)
+    # The keys are matched by breach_ids_for_hashes, the check's own lookup.
+    breaches = Breach.objects.public().filter(pk__in=breach_ids_for_hashes(hashes))
     if not include_sensitive:
         breaches = breaches.filter(is_sensitive=False)
     # Newest first and undated last, the same on SQLite and PostgreSQL.
