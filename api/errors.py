@@ -70,6 +70,10 @@ def rate_limited(decision: Decision) -> ApiError:
     )
 
 
+def invalid_key() -> ApiError:
+    return ApiError(401, "invalid_api_key", _("The API key is wrong or revoked."))
+
+
 def error_response(
     api: NinjaAPI,
     request: HttpRequest,
@@ -80,12 +84,13 @@ def error_response(
     reason: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> HttpResponse:
-    refused = key_count.settle(request)
-    if not refused:
-        # Over its key's limit: the 429 the key would have met at authentication.
-        limited = rate_limited(refused)
-        status, code, message, reason = 429, limited.code, limited.message, None
-        headers = limited.headers
+    counted = key_count.count(request)
+    if counted is None or not counted:
+        # Revoked since it was read, or over its limit: the 401 or the 429 the key
+        # would have met at authentication.
+        error = invalid_key() if counted is None else rate_limited(counted)
+        status, code, message, reason = error.status, error.code, error.message, None
+        headers = error.headers
     body = {"error": code, "message": str(message), "reason": reason}
     response = api.create_response(request, body, status=status)
     for name, value in (headers or {}).items():

@@ -6,7 +6,7 @@ from weakref import WeakKeyDictionary
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
@@ -15,19 +15,20 @@ from ninja import Field, NinjaAPI, Query, Schema
 from ninja.decorators import decorate_view
 
 from api import key_count
-from api.auth import ApiKeyAuth, public_version
+from api.answers import lookup_response
+from api.auth import ApiKeyAuth
 from api.docs import ServerRenderedDocs
-from api.errors import ApiError, ErrorOut, install_error_handlers, rate_limited
+from api.errors import ApiError, ErrorOut, install_error_handlers, invalid_key, rate_limited
 from api.models import ApiKey
-from api.schemas import BreachName, BreachOut, DataClassOut, LookupIn, LookupOut
+from api.schemas import BreachOut, DataClassOut, LookupIn, LookupOut
 from audit.models import AuditEvent
 from audit.services import audit_record
-from disclosure.policy import authorize_api_lookup
 from leaks import catalogue, data_classes
+from leaks.fastphones import normalize_input
 from leaks.lookups import found_breaches
 from leaks.models import Breach
-from leaks.phones import InvalidPhone, normalize
-from leaks.public_set import public_set
+from leaks.phones import InvalidPhone
+from leaks.public_set import VERSION_KEY, public_set
 
 DESCRIPTION = """\
 Which phone-number breaches the site knows, and which of them hold a number.
@@ -159,7 +160,7 @@ def latest_breach(request: HttpRequest) -> Breach:
 
 @api.post(
     "/lookup",
-    auth=ApiKeyAuth(counted_with_lookup=True),
+    auth=ApiKeyAuth(),
     response={200: LookupOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut},
     operation_id="lookup_number",
     openapi_extra={
@@ -182,9 +183,9 @@ def latest_breach(request: HttpRequest) -> Breach:
     "shows results only after an SMS proof, every lookup is a 403 `proof_required`, "
     "except with a trusted partner key, whose every lookup is audited.",
 )
-def lookup_number(request: HttpRequest, payload: LookupIn) -> LookupOut:
+def lookup_number(request: HttpRequest, payload: LookupIn) -> HttpResponse:
     try:
-        phone = normalize(payload.number, payload.region)
+        phone = normalize_input(payload.number, payload.region)
     except InvalidPhone as exc:
         raise ApiError(400, "invalid_number", exc.message, reason=exc.reason) from None
     # ninja sets request.auth (the key ApiKeyAuth returned); django-stubs cannot know it.
@@ -197,22 +198,17 @@ def lookup_number(request: HttpRequest, payload: LookupIn) -> LookupOut:
             _("This site shows results only to the holder of the number, after an SMS proof."),
         )
     # The key's layers and the number's in one round trip (api/key_count.py).
-    counted = key_count.take(request)
-    decision = authorize_api_lookup(
-        request,
-        phone.e164,
-        key_hash=counted.key_hash if counted else None,
-        key_rate=counted.rate if counted else "",
-    )
+    decision = key_count.count(request, phone.e164)
+    if decision is None:
+        raise invalid_key()
     if not decision:
         raise rate_limited(decision)
     if settings.RESULTS_REQUIRE_PROOF:
         # Who asked and when, never the number.
         audit_record(action=AuditEvent.Action.LOOKUP, obj=api_key, changes={})
-    breaches = found_breaches(phone, public=public_set(public_version(request)))
+    # The public snapshot's version came back with the counting.
+    public = public_set(decision.seen.get(VERSION_KEY))
+    breaches = found_breaches(phone, public=public)
     if not payload.include_unverified:
         breaches = [breach for breach in breaches if breach.is_verified]
-    # Built as model instances so the union resolves to the exact type.
-    if payload.truncate_response:
-        return LookupOut(breaches=[BreachName(name=breach.slug) for breach in breaches])
-    return LookupOut(breaches=[BreachOut.from_orm(breach) for breach in breaches])
+    return lookup_response(breaches, public=public, truncate=payload.truncate_response)

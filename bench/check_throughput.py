@@ -235,14 +235,14 @@ def csrf_pair(port: int) -> tuple[str, str]:
 
 
 def measure(env: dict, args, work: Path, token: str, log: Path, paths: list[str]) -> dict:
-    server = GunicornServer(env, log, ready_path="/healthz/ready")
+    server = GunicornServer(env, log, workers=args.workers, ready_path="/healthz/ready")
     try:
         cookie, csrf = csrf_pair(server.port)
         results: dict = {}
         for name in paths:
-            if name == "live":
+            if name in ("live", "ready"):
                 rate, out = run_wrk(
-                    server.port, args.seconds, args.connections, None, "/healthz/live"
+                    server.port, args.seconds, args.connections, None, f"/healthz/{name}"
                 )
             else:
                 script = work / f"{name}.lua"
@@ -269,6 +269,7 @@ def main() -> int:
     parser.add_argument("--exposures", type=int, default=1_500_000)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--skip-default-calm", action="store_true")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -315,7 +316,8 @@ def main() -> int:
         flush=True,
     )
     main_env = {**env, "POW_CALM_CHECKS_PER_MINUTE": str(CALM_FOR_RUN)}
-    results = measure(main_env, args, work, filled["token"], log, ["live", "check", "full", "api"])
+    paths = ["live", "ready", "check", "full", "api"]
+    results = measure(main_env, args, work, filled["token"], log, paths)
     pressure = None
     if not args.skip_default_calm:
         print("Production POW_CALM_CHECKS_PER_MINUTE (default), no puzzle solved:", flush=True)
@@ -333,6 +335,8 @@ def main() -> int:
         "",
         f"{'path':<34} {'req/s':>8} {'x live':>7}  target",
         f"{'GET /healthz/live':<34} {live:>8.0f} {1:>7.2f}",
+        f"{'GET /healthz/ready (1 PG + 1 Redis)':<34} {results['ready']['rate']:>8.0f} "
+        f"{results['ready']['rate'] / live:>7.2f}",
         f"{'POST / (check page)':<34} {results['check']['rate']:>8.0f} "
         f"{results['check']['rate'] / live:>7.2f}  >= 0.25",
         f"{'POST / + GET /result/ (checks/s)':<34} {results['full']['rate']:>8.0f} "

@@ -4,10 +4,14 @@ Django's RedisCacheClient builds a new ``redis.Redis`` on every cache call;
 the connections come from a shared pool, but each new client fills its table
 of response callbacks again, which was about 2 ms of CPU per check across the
 gate, the session and the snapshot version. A ``redis.Redis`` is safe to share
-between threads (each command takes a connection from the pool), so one per
-server is kept.
+between threads, so one per server is kept. It keeps one connection of its
+own (single_connection_client, under a lock for threaded workers): a command
+taken from the pool first polls the socket to see it is clean, a syscall more
+on every cache call. A forked process (a Celery child) makes its own client,
+so no two processes share one socket.
 """
 
+import os
 from typing import Any
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
@@ -18,8 +22,12 @@ class PooledClientRedisCacheClient(RedisCacheClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, Any] = {}
+        self._pid = os.getpid()
 
     def get_client(self, key: object = None, *, write: bool = False) -> Any:
+        if self._pid != os.getpid():
+            self._clients = {}
+            self._pid = os.getpid()
         index = self._get_connection_pool_index(write)
         client = self._clients.get(index)
         if client is None:
@@ -27,7 +35,9 @@ class PooledClientRedisCacheClient(RedisCacheClient):
                 self._pools[index] = self._pool_class.from_url(
                     self._servers[index], **self._pool_options
                 )
-            client = self._clients[index] = self._client(connection_pool=self._pools[index])
+            client = self._clients[index] = self._client(
+                connection_pool=self._pools[index], single_connection_client=True
+            )
         return client
 
 

@@ -7,13 +7,14 @@ username or an API key are keyed digests, so the cache never holds them.
 import hashlib
 import hmac
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import redis
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisSerializer
 from django.http import HttpRequest
 from django_ratelimit import ALL
 from django_ratelimit.core import (
@@ -23,6 +24,7 @@ from django_ratelimit.core import (
     _split_rate,
     get_usage,
 )
+from redis.commands.core import Script
 
 
 @dataclass(frozen=True)
@@ -82,14 +84,25 @@ def count(
 # counted in order and counting stops at the first one over its limit, as
 # count() called layer by layer would; the keys, windows and expiries are
 # django-ratelimit's, so count(..., increment=False) reads the same counters.
+# A guard (a version read earlier) is checked in the same script, before
+# anything is counted, and a few cache keys are read along.
+# KEYS: the counters, then the keys to read. ARGV: how many keys to read, what
+# the first of them must hold ('' for no guard), then limit and expiry per counter.
 _COUNT_IN_ORDER = """
-for i, key in ipairs(KEYS) do
-  local n = redis.call('INCR', key)
-  if n == 1 then redis.call('EXPIRE', key, ARGV[2 * i]) end
-  if n > tonumber(ARGV[2 * i - 1]) then return {i, n} end
+local reads = tonumber(ARGV[1])
+local counters = #KEYS - reads
+local seen = {}
+for j = 1, reads do seen[j] = redis.call('GET', KEYS[counters + j]) end
+if ARGV[2] ~= '' and seen[1] ~= ARGV[2] then return {-1, 0, unpack(seen)} end
+for i = 1, counters do
+  local n = redis.call('INCR', KEYS[i])
+  if n == 1 then redis.call('EXPIRE', KEYS[i], ARGV[2 + 2 * i]) end
+  if n > tonumber(ARGV[1 + 2 * i]) then return {i, n, unpack(seen)} end
 end
-return {0, 0}
+return {0, 0, unpack(seen)}
 """
+_scripts: dict[int, Script] = {}
+_values = RedisSerializer()
 
 
 @dataclass(frozen=True)
@@ -101,40 +114,103 @@ class Counted:
     rate: str
 
 
+@dataclass(frozen=True)
+class Guard:
+    """Count only while the cache holds ``expected`` at ``key`` (a version the caller
+    read earlier); the values at ``also_read`` come back with the counting."""
+
+    key: str
+    expected: int
+    also_read: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Counting:
+    """What counting in order found: the first counter over (its index, its usage)
+    or None; ``stale``: the guard's version had moved and nothing was counted."""
+
+    over: tuple[int, Usage] | None = None
+    stale: bool = False
+    seen: dict[str, Any] = field(default_factory=dict)
+
+
 def first_over(request: HttpRequest, counters: list[Counted]) -> tuple[int, Usage] | None:
     """Count ``counters`` in order, stopping after the first one over its limit:
     (its index, its usage), or None when none is over (or the limits are off)."""
-    active = [(i, c) for i, c in enumerate(counters) if c.rate]
-    if not active or not settings.RATELIMIT_ENABLE:
-        return None
+    return count_in_order(request, counters).over
+
+
+def count_in_order(
+    request: HttpRequest, counters: list[Counted], guard: Guard | None = None
+) -> Counting:
+    """first_over, in one round trip with a guard and its reads (see Guard)."""
     backend = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
+    reads = [guard.key, *guard.also_read] if guard else []
+    active = [(i, c) for i, c in enumerate(counters) if c.rate]
+    if not settings.RATELIMIT_ENABLE:
+        active = []
     client = redis_client(backend)
     if client is None:
-        for i, counter in active:
-            usage = count(request, group=counter.group, subject=counter.subject, rate=counter.rate)
-            if usage is not None and usage.over:
-                return i, usage
-        return None
+        return _count_in_python(request, backend, active, guard, reads)
     keys, args, windows = [], [], []
     for _, counter in active:
         limit, period = rate_parts(counter.rate)
         value = opaque(counter.subject)
         window = _get_window(value, period)
+        # md5 hex under our prefix: nothing for the key validation to find.
         name = _make_cache_key(counter.group, window, counter.rate, value, ALL)
-        keys.append(backend.make_and_validate_key(name))
+        keys.append(backend.make_key(name))
         args += [limit, period + EXPIRATION_FUDGE]
         windows.append((limit, window, period))
+    if not keys and not reads:
+        return Counting()
+    keys += [backend.make_key(name) for name in reads]
+    expected = str(guard.expected) if guard else ""
     try:
-        position, current = client.eval(_COUNT_IN_ORDER, len(keys), *keys, *args)
+        position, current, *values = _script(client)(keys, [len(reads), expected, *args], client)
     except redis.RedisError:
         # As django-ratelimit does when the cache fails: not over (fail open).
-        return None
+        return Counting()
+    seen = {
+        name: None if value is None else _values.loads(value)
+        for name, value in zip(reads, values, strict=True)
+    }
+    if position == -1:
+        return Counting(stale=True, seen=seen)
     if not position:
-        return None
+        return Counting(seen=seen)
     limit, window, period = windows[position - 1]
     left = window - int(time.time())
     retry = left if left > 0 else period
-    return active[position - 1][0], Usage(count=current, limit=limit, retry_after=max(1, retry))
+    usage = Usage(count=current, limit=limit, retry_after=max(1, retry))
+    return Counting(over=(active[position - 1][0], usage), seen=seen)
+
+
+def _count_in_python(
+    request: HttpRequest,
+    backend: BaseCache,
+    active: list[tuple[int, Counted]],
+    guard: Guard | None,
+    reads: list[str],
+) -> Counting:
+    # Not atomic, as a cache other than Redis cannot be (the embedded default).
+    found = backend.get_many(reads) if reads else {}
+    seen = {name: found.get(name) for name in reads}
+    if guard is not None and seen[guard.key] != guard.expected:
+        return Counting(stale=True, seen=seen)
+    for i, counter in active:
+        usage = count(request, group=counter.group, subject=counter.subject, rate=counter.rate)
+        if usage is not None and usage.over:
+            return Counting(over=(i, usage), seen=seen)
+    return Counting(seen=seen)
+
+
+def _script(client: "redis.Redis") -> Script:
+    # EVALSHA: the script is sent to Redis once, not with every check.
+    script = _scripts.get(id(client))
+    if script is None:
+        script = _scripts[id(client)] = Script(client, _COUNT_IN_ORDER)
+    return script
 
 
 def redis_client(backend: BaseCache) -> "redis.Redis | None":

@@ -22,13 +22,21 @@ blocked harvester cannot use up a victim's per-number budget or a wider one.
 Views turn a refusal into the one 429 response (disclosure/responses.py).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 from weakref import WeakKeyDictionary
 
 from django.conf import settings
 from django.http import HttpRequest
 
-from disclosure.counters import Counted, count, first_over, period_seconds, rate_parts
+from disclosure.counters import (
+    Counted,
+    Guard,
+    count,
+    count_in_order,
+    period_seconds,
+    rate_parts,
+)
 from disclosure.network import client_ip, host_of, networks_of
 
 
@@ -42,6 +50,10 @@ class Decision:
     retry_after: int = 0
     # More than 0: the request may pass with a proof-of-work this hard.
     pow_difficulty: int = 0
+    # With a guard (disclosure.counters.Guard): its version had moved, nothing was
+    # counted, and the caller reads what it guards again; and the values read along.
+    stale: bool = False
+    seen: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -64,17 +76,24 @@ class Layer:
 
 
 def _run(
-    request: HttpRequest, policy: str, layers: list[Layer], *, pow_payload: str | None = None
+    request: HttpRequest,
+    policy: str,
+    layers: list[Layer],
+    *,
+    pow_payload: str | None = None,
+    guard: Guard | None = None,
 ) -> Decision:
     # The layers up to the first one over are counted in one go; past a soft
     # layer with a solved proof-of-work, counting goes on from the next one.
     start = 0
     while start < len(layers):
         counters = [Counted(layer.group, layer.subject, layer.rate) for layer in layers[start:]]
-        over = first_over(request, counters)
-        if over is None:
-            return ALLOWED
-        index, usage = over
+        counting = count_in_order(request, counters, guard if start == 0 else None)
+        if counting.stale:
+            return Decision(False, policy, stale=True, seen=counting.seen)
+        if counting.over is None:
+            return Decision(True, seen=counting.seen) if counting.seen else ALLOWED
+        index, usage = counting.over
         layer = layers[start + index]
         if layer.soft:
             difficulty = _scaled(usage.overage)
@@ -159,20 +178,30 @@ def _api_key_layers(key_hash: str, key_rate: str) -> list[Layer]:
     ]
 
 
-def authorize_api_key(request: HttpRequest, *, key_hash: str, key_rate: str) -> Decision:
-    """May this API key make a request now? Every authenticated request counts."""
-    return _run(request, "api", _api_key_layers(key_hash, key_rate))
+def authorize_api_key(
+    request: HttpRequest, *, key_hash: str, key_rate: str, guard: Guard | None = None
+) -> Decision:
+    """May this API key make a request now? Every authenticated request counts.
+
+    ``guard``: count only while the key is as the caller read it (api/keys.py)."""
+    return _run(request, "api", _api_key_layers(key_hash, key_rate), guard=guard)
 
 
 def authorize_api_lookup(
-    request: HttpRequest, e164: str, *, key_hash: str | None = None, key_rate: str = ""
+    request: HttpRequest,
+    e164: str,
+    *,
+    key_hash: str | None = None,
+    key_rate: str = "",
+    guard: Guard | None = None,
 ) -> Decision:
     """May this API request learn which breaches hold this number?
 
     With ``key_hash`` the key's own layers (authorize_api_key's) are counted first,
-    in the same round trip: a refused key still never spends the number's budget."""
+    in the same round trip: a refused key still never spends the number's budget,
+    and with ``guard`` neither does a key changed since the caller read it."""
     layers = _api_key_layers(key_hash, key_rate) if key_hash is not None else []
-    return _run(request, "api", [*layers, _number_layer(e164)])
+    return _run(request, "api", [*layers, _number_layer(e164)], guard=guard)
 
 
 def api_rate(key_rate: str) -> str:

@@ -3,7 +3,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from leaks.phones import InvalidPhone, Phone, normalize
+from leaks.fastphones import normalize_input
+from leaks.phones import InvalidPhone, Phone
 
 
 class CheckForm(forms.Form):
@@ -23,7 +24,7 @@ class CheckForm(forms.Form):
 
     def clean_phone(self) -> Phone:
         try:
-            return normalize(self.cleaned_data["phone"])
+            return normalize_input(self.cleaned_data["phone"])
         except InvalidPhone as exc:
             raise forms.ValidationError(exc.message, code=exc.reason) from None
 

@@ -56,12 +56,15 @@ def phone_key(e164: str, version: int | None = None) -> int:
     return stored_key(phone_hash(e164, version))
 
 
-def phone_hashes(e164: str) -> dict[int, bytes]:
+def phone_hashes(e164: str, *, legacy: bool = True) -> dict[int, bytes]:
     """The number's stored key under every known key version, for lookups; and,
-    under the negative versions, its legacy HMAC digests (see the module doc)."""
+    under the negative versions, its legacy HMAC digests (see the module doc),
+    unless ``legacy`` is False (no legacy rows are left to match)."""
     keys = {version: phone_hash(e164, version) for version in peppers()}
-    legacy = {-version: legacy_phone_hash(e164, version) for version in peppers()}
-    return {**keys, **legacy}
+    if not legacy:
+        return keys
+    digests = {-version: legacy_phone_hash(e164, version) for version in peppers()}
+    return {**keys, **digests}
 
 
 def phone_bucket(e164: str) -> int:

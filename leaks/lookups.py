@@ -26,9 +26,12 @@ def found_breaches(
     already holds the snapshot passes it as ``public``).
 
     A number only in sensitive breaches costs the same query and yields the same
-    empty list as a number in none, so its page and timing are a miss's."""
-    ids = breach_ids_for_hashes(phone_hashes(phone.e164))
-    return (public or public_set()).named(ids, include_sensitive=include_sensitive)
+    empty list as a number in none, so its page and timing are a miss's. The
+    legacy table is read only while it holds rows (a fact of the database, the
+    same for every number)."""
+    public = public or public_set()
+    ids = breach_ids_for_hashes(phone_hashes(phone.e164, legacy=public.has_legacy))
+    return public.named(ids, include_sensitive=include_sensitive)
 
 
 def breach_ids_for_hashes(hashes: Mapping[int, bytes]) -> set[int]:

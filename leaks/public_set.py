@@ -3,7 +3,9 @@
 Every check needs the public breaches (to name them) and the totals (breaches,
 numbers) the pages show; both change only when a breach is saved: an import's
 merge saves its new pwn_count, (un)publishing saves published_at, the admin
-saves edits. So each process keeps one snapshot, and a version token in the
+saves edits. The snapshot also says whether any legacy rows are left (they
+only ever go: rows of the HMAC era, leaks.hashing), so a lookup need not read
+an empty table. So each process keeps one snapshot, and a version token in the
 shared cache says whether it is still good: any Breach save or delete puts a
 new token there (at once and again on commit, so no process keeps a snapshot
 read before the commit). Reading the token is one cache round trip; the
@@ -25,7 +27,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from leaks.models import Breach
+from leaks.models import Breach, LegacyExposure
 
 VERSION_KEY = "public-breaches:version"
 MAX_AGE_SECONDS = 30
@@ -38,6 +40,7 @@ class PublicSet:
     version: str
     by_id: dict[int, Breach] = field(default_factory=dict)
     built_at: float = 0.0
+    has_legacy: bool = True
 
     @property
     def totals(self) -> dict:
@@ -87,7 +90,12 @@ def public_set(version: str | None = None) -> PublicSet:
         return current
     with _lock:
         breaches = {breach.pk: breach for breach in Breach.objects.public()}
-        _current = PublicSet(version=version, by_id=breaches, built_at=time.monotonic())
+        _current = PublicSet(
+            version=version,
+            by_id=breaches,
+            built_at=time.monotonic(),
+            has_legacy=LegacyExposure.objects.exists(),
+        )
         return _current
 
 
@@ -104,5 +112,6 @@ def _new_version() -> None:
 
 @receiver(post_save, sender=Breach, dispatch_uid="public-set-saved")
 @receiver(post_delete, sender=Breach, dispatch_uid="public-set-deleted")
-def _breach_changed(sender: type[Breach], **kwargs: object) -> None:
+@receiver(post_save, sender=LegacyExposure, dispatch_uid="public-set-legacy-saved")
+def _breach_changed(sender: type[Breach | LegacyExposure], **kwargs: object) -> None:
     public_set_changed()

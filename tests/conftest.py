@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
 from django.db import connection
 
@@ -55,6 +56,37 @@ def _fresh_cache() -> Iterator[None]:
     else:
         cache.clear()
     yield
+
+
+@pytest.fixture
+def redis_client(settings) -> Iterator[object]:
+    """The cache on the machine's Redis in both CI passes (the embedded one has no
+    REDIS_URL), for tests of what Redis itself does; under a prefix of its own,
+    emptied before and after."""
+    url = settings.REDIS_URL or "redis://127.0.0.1:6379/15"
+    prefix = "bc-test-redis"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "breachcheck.redis_cache.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    from django.core.cache import cache
+
+    client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        need(False, f"Redis at {url}")
+
+    def empty() -> None:
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+
+    empty()  # keys of an earlier run live on in Redis
+    yield client
+    empty()
 
 
 @pytest.fixture

@@ -5,11 +5,12 @@ import random
 import phonenumbers
 import pytest
 
-from leaks import hashing
+from leaks import fastphones, hashing
 from leaks.fastphones import (
     ASSUMED_MOBILE_PATTERN,
     ASSUMED_PREFIX_FOR_PARSING,
     fast_normalize,
+    normalize_input,
 )
 from leaks.phones import InvalidPhone, normalize
 
@@ -70,3 +71,32 @@ def test_the_fast_hasher_equals_phone_hash():
         assert hash_one(e164) == hashing.phone_key(e164)
         assert hashing.key_bytes(hash_one(e164)) == hashing.phone_hash(e164)
     assert hash_cn("13800138000") == hashing.phone_key("+8613800138000")
+
+
+@pytest.mark.parametrize(
+    "value, region",
+    [
+        ("13800138000", None),
+        ("+8613800138000", "CN"),
+        ("8613800138000", None),
+        ("17012345678", None),
+        ("12345678901", None),
+        ("13800138000", "US"),
+        ("8613800138000", "GB"),
+        ("138 0013 8000", None),
+    ],
+)
+def test_what_visitors_type_is_normalized_as_normalize_does(value, region, settings):
+    settings.PHONE_DEFAULT_REGION = "CN"
+    assert outcome(lambda v: normalize_input(v, region), value) == outcome(
+        lambda v: normalize(v, region), value
+    )
+
+
+def test_the_fast_path_is_taken_only_for_the_cn_region(settings, monkeypatch):
+    settings.PHONE_DEFAULT_REGION = "CN"
+    taken = []
+    monkeypatch.setattr(fastphones, "fast_normalize", lambda v: taken.append(v))
+    outcome(lambda v: normalize_input(v, "US"), "13800138000")
+    normalize_input("13800138000")
+    assert taken == ["13800138000"]

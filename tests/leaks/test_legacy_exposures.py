@@ -95,3 +95,26 @@ def test_the_demo_is_imported_again_when_it_has_only_legacy_rows():
     assert not LegacyExposure.objects.exists()
     assert breach.pwn_count == Exposure.objects.filter(breach=breach).count() > 100
     assert [b.slug for b in breaches_for_phone(normalize(DEMO_NUMBER))] == [DEMO_SLUG]
+
+
+def test_the_legacy_table_is_read_only_while_it_has_rows(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from leaks.lookups import found_breaches
+
+    phone = normalize("13800138000")
+    with CaptureQueriesContext(connection) as before:
+        assert found_breaches(phone) == []
+    breach = Breach.objects.create(
+        slug="old", title="Old", pwn_count=1, published_at=timezone.now()
+    )
+    LegacyExposure.objects.create(
+        breach=breach, phone_hash=legacy_phone_hash(phone.e164), key_version=current_version()
+    )
+    with CaptureQueriesContext(connection) as after:
+        assert [b.slug for b in found_breaches(phone)] == ["old"]
+
+    lookups = [q["sql"] for q in before.captured_queries if "leaks_exposure" in q["sql"]]
+    assert lookups and all("leaks_legacyexposure" not in sql for sql in lookups)
+    assert any("leaks_legacyexposure" in q["sql"] for q in after.captured_queries)

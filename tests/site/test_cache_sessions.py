@@ -1,58 +1,19 @@
 """Sessions in Redis are created with one write (no key probe), and a taken key is
 still never reused."""
 
-import pytest
-import redis
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS
 from django.test.utils import override_settings
 from django.utils.crypto import get_random_string
 
 from breachcheck import cache_sessions
 from breachcheck.cache_sessions import SessionStore
-from tests.support.services import need
-
-
-@pytest.fixture
-def redis_client(settings):
-    """The cache on the machine's Redis in both CI passes (the embedded one has no
-    REDIS_URL; these tests are about the Redis session store itself)."""
-    url = settings.REDIS_URL or "redis://127.0.0.1:6379/15"
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "breachcheck.redis_cache.RedisCache",
-            "LOCATION": url,
-            "KEY_PREFIX": "bc-test-sessions",
-        }
-    }
-    from django.core.cache import cache
-
-    client = cache._cache.get_client(write=True)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        need(False, f"Redis at {url}")
-    # Sessions of earlier runs live on in Redis: start from none.
-    for key in client.scan_iter("bc-test-sessions:*"):
-        client.delete(key)
-    return client
-
-
-def _commands(redis_client, monkeypatch) -> list[str]:
-    sent: list[str] = []
-    real = redis_client.execute_command
-
-    def noted(*args, **kwargs):
-        sent.append(str(args[0]).upper())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(redis_client, "execute_command", noted)
-    return sent
+from tests.support.services import redis_commands
 
 
 def test_a_new_session_is_one_write(redis_client, monkeypatch):
     store = SessionStore()
     store["bc_numbers"] = {"entries": []}
-    sent = _commands(redis_client, monkeypatch)
+    sent = redis_commands(redis_client, monkeypatch)
     store.save()
     assert sent == ["SET"]
     assert SessionStore(store.session_key)["bc_numbers"] == {"entries": []}

@@ -5,6 +5,7 @@ skipping it, so a green CI means every test ran.
 """
 
 import os
+from typing import Any
 
 import pytest
 
@@ -19,3 +20,16 @@ def need(condition: bool, what: str) -> None:
     if IN_CI:
         pytest.fail(f"{what} is required in CI")
     pytest.skip(f"{what} is not available here")
+
+
+def redis_commands(client: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the commands ``client`` sends from now on, in order."""
+    sent: list[str] = []
+    real = client.execute_command
+
+    def noted(*args: Any, **kwargs: Any) -> Any:
+        sent.append(str(args[0]).upper())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(client, "execute_command", noted)
+    return sent
