@@ -1,6 +1,6 @@
 """Requests per second of the check path against the floor, /healthz/live.
 
-One gunicorn with 2 workers on a free 127.0.0.1 port, PostgreSQL (its own
+One gunicorn with 2 sync workers (--workers) on a free 127.0.0.1 port, PostgreSQL (its own
 database, rebuilt here: a few published breaches and --exposures random keys by
 INSERT..SELECT, plus the keys of the numbers the run will find) and Redis, with
 the limits on as in production. The load generator is wrk (Debian package
@@ -11,6 +11,8 @@ limits are counted, not measured. One request in ten is a number in a breach.
 
 Measured in one run, each for --seconds:
   live      GET /healthz/live
+  ready     GET /healthz/ready: one trivial PostgreSQL and one Redis round trip, the
+            cost of the two round trips a lookup cannot do without
   check     POST / (the 302 to the result; the gate, the lookup, the session)
   full      POST / then the redirected GET /result/ (a pair counts as one check)
   api       POST /api/v1/lookup with a key
@@ -311,7 +313,8 @@ def main() -> int:
     )
     log = results_dir / "check-gunicorn.log"
     print(
-        f"gunicorn --workers=2, wrk -t{THREADS} -c{args.connections} -d{args.seconds}s, "
+        f"gunicorn --workers={args.workers}, "
+        f"wrk -t{THREADS} -c{args.connections} -d{args.seconds}s, "
         f"POW_CALM_CHECKS_PER_MINUTE={CALM_FOR_RUN}",
         flush=True,
     )
@@ -328,7 +331,8 @@ def main() -> int:
     lines = [
         f"Check-path bench: {filled['exposures']:,} exposures in {len(BREACHES)} breaches "
         f"(filled in {filled['fill_seconds']:.0f} s), PostgreSQL + Redis, limits on, "
-        f"gunicorn 2 sync workers, wrk -t{THREADS} -c{args.connections} -d{args.seconds:g}s; "
+        f"gunicorn {args.workers} sync workers, "
+        f"wrk -t{THREADS} -c{args.connections} -d{args.seconds:g}s; "
         f"every request from another /24, every number asked once, 1 in {HIT_EVERY} found.",
         f"POW_CALM_CHECKS_PER_MINUTE={CALM_FOR_RUN} for the run (see the module doc); "
         f"SESSION_ENGINE={env['SESSION_ENGINE']}.",
