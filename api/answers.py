@@ -15,19 +15,22 @@ from api.schemas import BreachName, BreachOut
 from leaks.models import Breach
 from leaks.public_set import PublicSet
 
-_rendered_for: list[PublicSet | None] = [None]
-_rendered: dict[tuple[int, bool], str] = {}
+# The snapshot and its rendered parts, replaced together: a request of a thread
+# still on an older snapshot fills that snapshot's parts, never the new one's.
+_rendered: tuple[PublicSet | None, dict[tuple[int, bool], str]] = (None, {})
 
 
 def lookup_response(breaches: list[Breach], *, public: PublicSet, truncate: bool) -> HttpResponse:
-    if _rendered_for[0] is not public:
-        _rendered.clear()
-        _rendered_for[0] = public
+    global _rendered
+    owner, rendered = _rendered
+    if owner is not public:
+        rendered = {}
+        _rendered = (public, rendered)
     parts = []
     for breach in breaches:
-        part = _rendered.get((breach.pk, truncate))
+        part = rendered.get((breach.pk, truncate))
         if part is None:
-            part = _rendered[(breach.pk, truncate)] = _render(breach, truncate)
+            part = rendered[(breach.pk, truncate)] = _render(breach, truncate)
         parts.append(part)
     body = '{"breaches": [' + ", ".join(parts) + "]}"
     return HttpResponse(body, content_type="application/json; charset=utf-8")

@@ -81,12 +81,6 @@ _known: dict[str, KnownKey] = {}
 _KNOWN_AT_MOST = 10_000
 
 
-def apikey_for_token(token: str) -> ApiKey | None:
-    """The active key with this token, read from the cache or the database now."""
-    known = apikey_read(token_hash(token)) if _well_formed(token) else None
-    return known.api_key if known else None
-
-
 def apikey_known(token: str) -> KnownKey | None:
     """The active key with this token as this process knows it, or read now.
 

@@ -134,16 +134,12 @@ class Counting:
     seen: dict[str, Any] = field(default_factory=dict)
 
 
-def first_over(request: HttpRequest, counters: list[Counted]) -> tuple[int, Usage] | None:
-    """Count ``counters`` in order, stopping after the first one over its limit:
-    (its index, its usage), or None when none is over (or the limits are off)."""
-    return count_in_order(request, counters).over
-
-
 def count_in_order(
     request: HttpRequest, counters: list[Counted], guard: Guard | None = None
 ) -> Counting:
-    """first_over, in one round trip with a guard and its reads (see Guard)."""
+    """Count ``counters`` in order, stopping after the first one over its limit
+    (nothing is over when the limits are off); in the same round trip, check the
+    guard and read what it reads along (see Guard)."""
     backend = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
     reads = [guard.key, *guard.also_read] if guard else []
     active = [(i, c) for i, c in enumerate(counters) if c.rate]

@@ -3,13 +3,13 @@
 Every check needs the public breaches (to name them) and the totals (breaches,
 numbers) the pages show; both change only when a breach is saved: an import's
 merge saves its new pwn_count, (un)publishing saves published_at, the admin
-saves edits. The snapshot also says whether any legacy rows are left (they
-only ever go: rows of the HMAC era, leaks.hashing), so a lookup need not read
-an empty table. So each process keeps one snapshot, and a version token in the
+saves edits. So each process keeps one snapshot, and a version token in the
 shared cache says whether it is still good: any Breach save or delete puts a
 new token there (at once and again on commit, so no process keeps a snapshot
 read before the commit). Reading the token is one cache round trip; the
-snapshot is rebuilt with one query when it changes.
+snapshot is rebuilt with one query when it changes. It also says whether any
+legacy rows are left (rows of the HMAC era, leaks.hashing: they only ever go,
+and a saved one moves the token), so a lookup need not read an empty table.
 
 Invariant: a snapshot older than MAX_AGE_SECONDS is never used, so a process
 whose cache cannot see the token (the per-process local cache of the embedded
