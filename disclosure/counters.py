@@ -101,7 +101,7 @@ for i = 1, counters do
 end
 return {0, 0, unpack(seen)}
 """
-_scripts: dict[int, Script] = {}
+_script: Script | None = None
 _values = RedisSerializer()
 
 
@@ -161,9 +161,9 @@ def count_in_order(
     if not keys and not reads:
         return Counting()
     keys += [backend.make_key(name) for name in reads]
-    expected = str(guard.expected) if guard else ""
+    args = [len(reads), str(guard.expected) if guard else "", *args]
     try:
-        position, current, *values = _script(client)(keys, [len(reads), expected, *args], client)
+        position, current, *values = _count_script(client)(keys, args, client)
     except redis.RedisError:
         # As django-ratelimit does when the cache fails: not over (fail open).
         return Counting()
@@ -201,12 +201,13 @@ def _count_in_python(
     return Counting(seen=seen)
 
 
-def _script(client: "redis.Redis") -> Script:
-    # EVALSHA: the script is sent to Redis once, not with every check.
-    script = _scripts.get(id(client))
-    if script is None:
-        script = _scripts[id(client)] = Script(client, _COUNT_IN_ORDER)
-    return script
+def _count_script(client: "redis.Redis") -> Script:
+    # EVALSHA: the script is sent to Redis once, not with every check. Every call
+    # names its client, so one Script serves them all.
+    global _script
+    if _script is None:
+        _script = Script(client, _COUNT_IN_ORDER)
+    return _script
 
 
 def redis_client(backend: BaseCache) -> "redis.Redis | None":
