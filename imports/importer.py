@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 
@@ -48,14 +48,14 @@ class Abandoned(Exception):
 def import_run(job: ImportJob) -> ImportJob:
     """Run one import to the end in this process (the command's --inline, the demo)."""
     for chunk_id in import_plan(job):
-        chunk = ImportChunk.objects.get(pk=chunk_id)
+        chunk = ImportChunk.objects.select_related("job").get(pk=chunk_id)
         import_chunk_run(chunk, worker="inline", finish=False)
     import_finish(job)
     job.refresh_from_db()
     return job
 
 
-def import_plan(job: ImportJob, *, worker: str = "") -> list[int]:
+def import_plan(job: ImportJob) -> list[int]:
     """Inspect the dump and split it into chunks; return the ids of chunks to run."""
     job.refresh_from_db()
     if job.finished:
@@ -78,7 +78,7 @@ def import_plan(job: ImportJob, *, worker: str = "") -> list[int]:
 def _claim_planning(job: ImportJob) -> bool:
     """Only one worker plans a job; a planner silent for too long is presumed dead."""
     now = timezone.now()
-    stale = now - timedelta(seconds=settings.IMPORT_STALL_SECONDS)
+    stale = _stale_before(now)
     # One row, conditions on its own columns: the database re-checks them
     # under the row lock, so of two workers only one wins.
     claimable = Q(status=ImportJob.Status.PENDING) | Q(
@@ -130,7 +130,7 @@ def _chunk_ranges(path: Path, format: str, size: int, step: int) -> list[tuple[i
 
 def _claim(chunk: ImportChunk, worker: str) -> bool:
     """Take a chunk unless it is done or another live worker has it."""
-    stale = timezone.now() - timedelta(seconds=settings.IMPORT_STALL_SECONDS)
+    stale = _stale_before()
     claimable = ImportChunk.objects.filter(pk=chunk.pk).exclude(status=ImportChunk.Status.DONE)
     mine_or_free = (
         claimable.filter(status=ImportChunk.Status.PENDING)
@@ -282,7 +282,7 @@ def import_resume(*, worker: str | None = None) -> list[int]:
     if worker:
         running = running.filter(worker=worker)
     else:
-        stale = timezone.now() - timedelta(seconds=settings.IMPORT_STALL_SECONDS)
+        stale = _stale_before()
         running = running.filter(heartbeat__lt=stale)
     ids = list(running.values_list("pk", flat=True))
     ImportChunk.objects.filter(pk__in=ids).update(status=ImportChunk.Status.PENDING)
@@ -302,14 +302,18 @@ def _merges_stalled() -> list[int]:
     """Running jobs whose chunks all finished over IMPORT_STALL_SECONDS ago: their
     merge (or a part of it, or its close) was lost with a worker. import_finish is
     idempotent, so a merge still under way only gets a task that does nothing."""
-    stale = timezone.now() - timedelta(seconds=settings.IMPORT_STALL_SECONDS)
     return list(
-        ImportJob.objects.filter(status=ImportJob.Status.RUNNING, chunks__isnull=False)
+        ImportJob.objects.filter(status=ImportJob.Status.RUNNING)
         .annotate(
             open_chunks=Count("chunks", filter=~Q(chunks__status=ImportChunk.Status.DONE)),
+            # None for a job without chunks, which the filter below leaves out.
             last_beat=Max("chunks__heartbeat"),
         )
-        .filter(open_chunks=0, last_beat__lt=stale)
+        .filter(open_chunks=0, last_beat__lt=_stale_before())
         .values_list("pk", flat=True)
-        .distinct()
     )
+
+
+def _stale_before(now: datetime | None = None) -> datetime:
+    """Heartbeats older than this are a dead worker's (IMPORT_STALL_SECONDS)."""
+    return (now or timezone.now()) - timedelta(seconds=settings.IMPORT_STALL_SECONDS)

@@ -39,23 +39,6 @@ _MERGE_NOTED_SQL = """
     INSERT INTO leaks_exposure (phone_key, key_version, breach_id)
     SELECT phone_key, key_version, %s FROM leaks_newexposure WHERE job_id = %s
 """
-# PostgreSQL: one pass over the staged rows gives both counts.
-_MERGE_COUNTING_SQL = """
-    WITH staged AS MATERIALIZED (
-        SELECT DISTINCT phone_key, key_version FROM leaks_stagedhash WHERE job_id = %s
-    ), inserted AS (
-        INSERT INTO leaks_exposure (phone_key, key_version, breach_id)
-        SELECT phone_key, key_version, %s FROM staged
-        -- In index order: the primary key is then filled page by page instead
-        -- of at random places.
-        ORDER BY phone_key, key_version
-        ON CONFLICT DO NOTHING RETURNING phone_key, key_version
-    ), noted AS (
-        INSERT INTO leaks_newexposure (job_id, phone_key, key_version)
-        SELECT %s, phone_key, key_version FROM inserted RETURNING 1
-    )
-    SELECT (SELECT COUNT(*) FROM noted), (SELECT COUNT(*) FROM staged)
-"""
 _DISTINCT_SQL = """
     SELECT COUNT(*) FROM (
         SELECT DISTINCT phone_key, key_version FROM leaks_stagedhash WHERE job_id = %s
@@ -124,11 +107,8 @@ def merge_close(job_id: int) -> None:
         chunks = list(job.chunks.all())
         tally = Tally.combined([chunk.tally for chunk in chunks])
         breach = Breach.objects.select_for_update().get(pk=job.breach_id)
-        StagedHash.objects.filter(job=job).delete()
         # Exact: every row a part inserted was counted by that part alone.
-        breach.pwn_count += new
-        breach.save(update_fields=["pwn_count"])
-        import_done(job, tally, len(chunks), new=new, distinct=distinct)
+        import_done(job, breach, tally, len(chunks), new=new, distinct=distinct)
     import_closed(job)
 
 
@@ -154,27 +134,27 @@ def _staging_lost(job: ImportJob, tally: Tally) -> bool:
 
 
 def _merge(job: ImportJob, tally: Tally, chunk_count: int) -> None:
+    """The merge in one go (SQLite; PostgreSQL merges in parts)."""
     breach = Breach.objects.select_for_update().get(pk=job.breach_id)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(_MERGE_COUNTING_SQL, [job.pk, breach.pk, job.pk])
-            new, distinct = cursor.fetchone()
-        else:
-            cursor.execute(_NOTE_NEW_SQL, [job.pk, job.pk, breach.pk])
-            new = cursor.rowcount
-            cursor.execute(_MERGE_NOTED_SQL, [breach.pk, job.pk])
-            cursor.execute(_DISTINCT_SQL, [job.pk])
-            distinct = cursor.fetchone()[0]
-    StagedHash.objects.filter(job=job).delete()
+        cursor.execute(_NOTE_NEW_SQL, [job.pk, job.pk, breach.pk])
+        new = cursor.rowcount
+        cursor.execute(_MERGE_NOTED_SQL, [breach.pk, job.pk])
+        cursor.execute(_DISTINCT_SQL, [job.pk])
+        distinct = cursor.fetchone()[0]
     # Exact: the merge holds the breach's row lock, and exposures are only added here
     # (counting them would scan the table: it has no index by breach).
+    import_done(job, breach, tally, chunk_count, new=new, distinct=distinct)
+
+
+def import_done(
+    job: ImportJob, breach: Breach, tally: Tally, chunk_count: int, *, new: int, distinct: int
+) -> None:
+    """Mark a merged job DONE with its counts and report, and add its new numbers to
+    the breach (whose row the caller holds locked), in the merge's transaction."""
+    StagedHash.objects.filter(job=job).delete()
     breach.pwn_count += new
     breach.save(update_fields=["pwn_count"])
-    import_done(job, tally, chunk_count, new=new, distinct=distinct)
-
-
-def import_done(job: ImportJob, tally: Tally, chunk_count: int, *, new: int, distinct: int) -> None:
-    """Mark a merged job DONE with its counts and report, in the merge's transaction."""
     finished = timezone.now()
     seconds = (finished - (job.started_at or job.created_at)).total_seconds()
     plan = Plan.from_dict(job.plan)
