@@ -17,26 +17,27 @@ from typing import Any
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 
+# Forks of this process so far, as the child sees it: a client made before the
+# last fork is its parent's (cheaper to compare than a getpid() call per cache call).
+_forks = [0]
+os.register_at_fork(after_in_child=lambda: _forks.__setitem__(0, _forks[0] + 1))
+
 
 class PooledClientRedisCacheClient(RedisCacheClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, Any] = {}
-        self._pid = os.getpid()
+        self._forks = _forks[0]
 
     def get_client(self, key: object = None, *, write: bool = False) -> Any:
-        if self._pid != os.getpid():
+        if self._forks != _forks[0]:
             self._clients = {}
-            self._pid = os.getpid()
-        index = self._get_connection_pool_index(write)
-        client = self._clients.get(index)
+            self._forks = _forks[0]
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
         if client is None:
-            if index not in self._pools:
-                self._pools[index] = self._pool_class.from_url(
-                    self._servers[index], **self._pool_options
-                )
-            client = self._clients[index] = self._client(
-                connection_pool=self._pools[index], single_connection_client=True
+            client = self._clients[id(pool)] = self._client(
+                connection_pool=pool, single_connection_client=True
             )
         return client
 
