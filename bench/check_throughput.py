@@ -244,14 +244,16 @@ def measure(env: dict, args, work: Path, token: str, log: Path, paths: list[str]
         for name in paths:
             if name in ("live", "ready"):
                 rate, out = run_wrk(
-                    server.port, args.seconds, args.connections, None, f"/healthz/{name}"
+                    server.port, args.seconds, args.connections, None, f"/healthz/{name}", THREADS
                 )
             else:
                 script = work / f"{name}.lua"
                 consts = {"PATH": PATHS[name], "TOKEN": csrf, "COOKIE": cookie, "API_KEY": token}
                 script.write_text(lua_script(name, consts))
                 url = "/api/v1/lookup" if name == "api" else "/"
-                rate, out = run_wrk(server.port, args.seconds, args.connections, script, url)
+                rate, out = run_wrk(
+                    server.port, args.seconds, args.connections, script, url, THREADS
+                )
             results[name] = {"rate": rate, "errors": wrk_errors(out)}
             if name == "full":
                 done = re.search(r"RESULTS (\d+) OTHER (\d+)", out)

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,27 +162,38 @@ def peak_rss_mb(proc: subprocess.Popen) -> float:
     return 0.0
 
 
-def end_to_end(path: Path, workers: int) -> tuple[float, float, dict]:
-    from imports.jobs import import_create
-    from leaks.models import Breach, ImportJob
-
-    procs = start_workers(workers, f"w{workers}")
+@contextlib.contextmanager
+def running_workers(count: int, tag: str) -> Iterator[list[subprocess.Popen]]:
+    """`count` Celery workers for the block (start_workers), stopped after it."""
+    procs = start_workers(count, tag)
     try:
-        breach = Breach.objects.create(slug=f"bench-{workers}-{time.time_ns()}", title="bench")
-        started = time.perf_counter()
-        job = import_create(breach=breach, path=path, source_name=path.name)
-        while True:
-            job.refresh_from_db()
-            if job.finished:
-                break
-            time.sleep(0.1)
-        seconds = time.perf_counter() - started
-        peak = max(peak_rss_mb(proc) for proc in procs)
+        yield procs
     finally:
         for proc in procs:
             proc.terminate()
         for proc in procs:
-            proc.wait(timeout=30)
+            proc.wait(timeout=60)
+
+
+def wait_finished(job, *, poll: float) -> None:
+    while True:
+        job.refresh_from_db()
+        if job.finished:
+            return
+        time.sleep(poll)
+
+
+def end_to_end(path: Path, workers: int) -> tuple[float, float, dict]:
+    from imports.jobs import import_create
+    from leaks.models import Breach, ImportJob
+
+    with running_workers(workers, f"w{workers}") as procs:
+        breach = Breach.objects.create(slug=f"bench-{workers}-{time.time_ns()}", title="bench")
+        started = time.perf_counter()
+        job = import_create(breach=breach, path=path, source_name=path.name)
+        wait_finished(job, poll=0.1)
+        seconds = time.perf_counter() - started
+        peak = max(peak_rss_mb(proc) for proc in procs)
     if job.status != ImportJob.Status.DONE:
         raise RuntimeError(f"import failed: {job.error}")
     # Where the time went: chunks staged in parallel, then one serial merge.

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.check_throughput import PATHS, number_of, prepare_database, psql  # noqa: E402
+from bench.gunicorn_server import production_env  # noqa: E402
 
 
 def main() -> int:
@@ -44,25 +45,16 @@ def main() -> int:
     psql(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     psql(admin_url, f'CREATE DATABASE "{name}"')
     work = Path(tempfile.mkdtemp(prefix="profile-check-"))
-    env = {
-        "DJANGO_SETTINGS_MODULE": "breachcheck.settings",
-        "DEBUG": "False",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "testserver",
-        "SECURE_SSL_REDIRECT": "False",
-        "SESSION_COOKIE_SECURE": "False",
-        "CSRF_COOKIE_SECURE": "False",
-        "BREACHCHECK_DATA_DIR": str(work),
-        "STATIC_ROOT": str(work / "static"),
-        "BREACHCHECK_PEPPER": secrets.token_urlsafe(48),
-        "DATABASE_URL": database_url,
-        "REDIS_URL": os.getenv("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3"),
-        "CACHE_KEY_PREFIX": f"profile-check-{secrets.token_hex(4)}",
-        "TRUSTED_PROXIES": "127.0.0.1",
-        "POW_CALM_CHECKS_PER_MINUTE": "1000000000",
-        "API_KEY_MAX_RATE": "",
-        "LOG_LEVEL": "WARNING",
-    }
+    env = production_env(
+        work,
+        ALLOWED_HOSTS="testserver",
+        DATABASE_URL=database_url,
+        REDIS_URL=os.getenv("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3"),
+        CACHE_KEY_PREFIX=f"profile-check-{secrets.token_hex(4)}",
+        TRUSTED_PROXIES="127.0.0.1",
+        POW_CALM_CHECKS_PER_MINUTE="1000000000",
+        API_KEY_MAX_RATE="",
+    )
     try:
         filled = prepare_database(env, args.exposures, hit_counters=args.checks + 10)
         from django.core.management import call_command

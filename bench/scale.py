@@ -6,8 +6,8 @@ Builds its own database (bc_scale_bench by default) and drops it at the end (--k
             6 of OPRF output, as a signed int8), not imported; some known numbers
             get their real keyed value so lookups hit. 10^6 rows first (lookups
             measured), then the rest (loaded without the index, which is built after).
-  lookups   p50/p99 in this process: "check" is leaks.lookups.breaches_for_phone (the
-            keyed function of every key version, then one query), "API" is POST
+  lookups   p50/p99 in this process: "check" is leaks.lookups.found_breaches (the
+            check's lookup: the keyed function, then one query), "API" is POST
             /api/v1/lookup through Django's whole stack (test client, no server).
   import    IMPORT_ROWS generated keys (5% repeated, some already in other breaches)
             staged by the importer's own COPY (imports.staging) into a job whose chunks
@@ -139,7 +139,7 @@ def lookups(label: str, count: int, rng: random.Random) -> None:
     from django.test import Client
 
     from api.keys import apikey_create
-    from leaks.lookups import breaches_for_phone
+    from leaks.lookups import found_breaches
     from leaks.phones import normalize
 
     known = known_numbers()
@@ -152,7 +152,7 @@ def lookups(label: str, count: int, rng: random.Random) -> None:
     for i in range(count):
         phone = normalize(number(i))
         started = time.perf_counter()
-        found += bool(list(breaches_for_phone(phone)))
+        found += bool(found_breaches(phone))
         checks.append((time.perf_counter() - started) * 1000)
     _key, token = apikey_create(name=f"scale-{label}", rate="100000000/m")
     client = Client(HTTP_X_API_KEY=token, HTTP_ACCEPT_LANGUAGE="en")
@@ -164,7 +164,7 @@ def lookups(label: str, count: int, rng: random.Random) -> None:
         api.append((time.perf_counter() - started) * 1000)
         assert response.status_code in (200, 404), response.content
     print(f"lookups at {label}: {count} each, half known ({found} checks hit)")
-    print(f"  check, in process (breaches_for_phone): {percentiles(checks)}")
+    print(f"  check, in process (found_breaches): {percentiles(checks)}")
     print(f"  API, in process (POST /api/v1/lookup):  {percentiles(api)}")
 
 
@@ -235,21 +235,11 @@ def merged(job, workers: int) -> float:
     from imports.merge import import_finish
     from leaks.models import ImportJob
 
-    procs = import_bench.start_workers(workers, f"scale{workers}")
-    try:
+    with import_bench.running_workers(workers, f"scale{workers}"):
         started = time.perf_counter()
         import_finish(job, inline=False)
-        while True:
-            job.refresh_from_db()
-            if job.finished:
-                break
-            time.sleep(0.05)
+        import_bench.wait_finished(job, poll=0.05)
         seconds = time.perf_counter() - started
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=60)
     if job.status != ImportJob.Status.DONE:
         raise RuntimeError(f"merge failed: {job.error}")
     return seconds

@@ -53,6 +53,7 @@ def create_breaches(sizes: list[int], prefix: str) -> list[int]:
     from django.utils import timezone
 
     from leaks.models import Breach
+    from leaks.public_set import public_set_changed
 
     now = timezone.now()
     made = Breach.objects.bulk_create(
@@ -65,4 +66,6 @@ def create_breaches(sizes: list[int], prefix: str) -> list[int]:
         )
         for i, size in enumerate(sizes)
     )
+    # bulk_create sends no post_save: tell the lookups' snapshot itself.
+    public_set_changed()
     return [breach.pk for breach in made]

@@ -62,6 +62,7 @@ def main() -> int:
     try:
         setup(work)
         from django.test import Client
+        from django.utils import timezone
 
         from leaks.hashing import current_version, phone_key
         from leaks.models import Breach, Exposure
@@ -73,7 +74,14 @@ def main() -> int:
         sensitive_only, nowhere = sensitive_rest[:200], sensitive_rest[200:400]
         sensitive = sensitive_rest[400:] + sensitive_only
         for slug, members, flag in (("public", public, False), ("sensitive", sensitive, True)):
-            breach = Breach.objects.create(slug=slug, title=slug, is_sensitive=flag)
+            # Published, as on the site: an unpublished breach is never looked at.
+            breach = Breach.objects.create(
+                slug=slug,
+                title=slug,
+                is_sensitive=flag,
+                pwn_count=len(members),
+                published_at=timezone.now(),
+            )
             Exposure.objects.bulk_create(
                 (
                     Exposure(

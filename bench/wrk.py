@@ -11,7 +11,7 @@ def run_wrk(
     connections: int,
     script: Path | None,
     url_path: str,
-    threads: int = 2,
+    threads: int,
 ) -> tuple[float, str]:
     """Requests/s of wrk against 127.0.0.1:port, and wrk's report."""
     command = [

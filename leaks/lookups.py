@@ -4,7 +4,7 @@ import functools
 from collections.abc import Mapping
 
 from django.db import connections, router
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 
 from leaks.hashing import KEY_BYTES, bucket_range, key_bytes, phone_hashes, stored_key
 from leaks.lookup_reads import lookup_reads
@@ -13,17 +13,13 @@ from leaks.phones import Phone
 from leaks.public_set import PublicSet, public_set
 
 
-def breaches_for_phone(phone: Phone, *, include_sensitive: bool = False) -> QuerySet[Breach]:
-    """Breaches that contain the number, newest first; only public ones."""
-    return breaches_for_hashes(phone_hashes(phone.e164), include_sensitive=include_sensitive)
-
-
 def found_breaches(
     phone: Phone, *, include_sensitive: bool = False, public: PublicSet | None = None
 ) -> list[Breach]:
-    """The check's and the API's lookup: breaches_for_phone as a list, in its order,
-    with one query (the breaches themselves come from leaks.public_set; a caller that
-    already holds the snapshot passes it as ``public``).
+    """The public breaches holding the number (sensitive ones only when asked),
+    newest breach date first, undated last, then by title: the check's and the
+    API's lookup, with one query (the breaches themselves come from
+    leaks.public_set; a caller that already holds the snapshot passes it as ``public``).
 
     A number only in sensitive breaches costs the same query and yields the same
     empty list as a number in none, so its page and timing are a miss's. The
@@ -70,19 +66,6 @@ def _lookup_sql(keys: int, legacy: int) -> str:
         match = " OR ".join(["(phone_hash = %s AND key_version = %s)"] * legacy)
         parts.append(f"SELECT breach_id FROM {LegacyExposure._meta.db_table} WHERE {match}")
     return " UNION ALL ".join(parts)
-
-
-def breaches_for_hashes(
-    hashes: Mapping[int, bytes], *, include_sensitive: bool = False
-) -> QuerySet[Breach]:
-    """Breaches that contain the number given as `leaks.hashing.phone_hashes` gives it:
-    its stored key under each key version, and legacy digests under negative versions."""
-    # The keys are matched by breach_ids_for_hashes, the check's own lookup.
-    breaches = Breach.objects.public().filter(pk__in=breach_ids_for_hashes(hashes))
-    if not include_sensitive:
-        breaches = breaches.filter(is_sensitive=False)
-    # Newest first and undated last, the same on SQLite and PostgreSQL.
-    return breaches.order_by(F("breach_date").desc(nulls_last=True), "title")
 
 
 def private_breaches() -> QuerySet[Breach]:

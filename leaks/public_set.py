@@ -57,7 +57,7 @@ class PublicSet:
 
     def named(self, breach_ids: set[int], *, include_sensitive: bool) -> list[Breach]:
         """The public breaches among ``breach_ids``, newest breach date first, undated
-        last, then by title: the order of leaks.lookups.breaches_for_hashes."""
+        last, then by title (the same on SQLite and PostgreSQL)."""
         found = [
             breach
             for breach_id in breach_ids

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from leaks.hashing import current_version, legacy_phone_hash
-from leaks.lookups import breaches_for_phone
+from leaks.lookups import found_breaches
 from leaks.models import Breach, LegacyExposure
 from leaks.phones import normalize
 from tests.support.checks import check
@@ -36,7 +36,7 @@ def test_lookups_find_legacy_and_new_rows_together(legacy_breach):
     from tests.factories import breach_with
 
     breach_with("new", ["13800138000"], title="Imported after")
-    found = list(breaches_for_phone(normalize("13800138000")))
+    found = found_breaches(normalize("13800138000"))
     assert {b.slug for b in found} == {"old", "new"}
 
 
@@ -94,7 +94,7 @@ def test_the_demo_is_imported_again_when_it_has_only_legacy_rows():
     breach = load_demo()
     assert not LegacyExposure.objects.exists()
     assert breach.pwn_count == Exposure.objects.filter(breach=breach).count() > 100
-    assert [b.slug for b in breaches_for_phone(normalize(DEMO_NUMBER))] == [DEMO_SLUG]
+    assert [b.slug for b in found_breaches(normalize(DEMO_NUMBER))] == [DEMO_SLUG]
 
 
 def test_the_legacy_table_is_read_only_while_it_has_rows(db):

@@ -7,7 +7,7 @@ from django.utils import translation
 from alerts.models import AlertDelivery
 from imports.demo import load_demo
 from imports.importer import import_run
-from leaks.lookups import breaches_for_phone, totals
+from leaks.lookups import found_breaches, totals
 from leaks.models import Breach
 from leaks.phones import normalize
 from tests.factories import dump_job, import_job, subscribe
@@ -33,7 +33,7 @@ def publicly_visible(client, breach: Breach) -> dict[str, bool]:
         "home": breach.title in client.get(reverse("bc-check")).content.decode(),
         "api": breach.slug in api,
         "api_one": client.get(f"/api/v1/breaches/{breach.slug}").status_code == 200,
-        "lookup": breach in breaches_for_phone(phone),
+        "lookup": breach in found_breaches(phone),
     }
 
 

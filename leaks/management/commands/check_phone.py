@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from leaks.lookups import breaches_for_phone
+from leaks.lookups import found_breaches
 from leaks.phones import InvalidPhone, normalize
 
 
@@ -28,7 +28,7 @@ class Command(BaseCommand):
                 "data_classes": breach.data_classes,
                 "sensitive": breach.is_sensitive,
             }
-            for breach in breaches_for_phone(phone, include_sensitive=True)
+            for breach in found_breaches(phone, include_sensitive=True)
         ]
         if opts["json"]:
             result = {"number": phone.masked, "breaches": breaches}
