@@ -7,8 +7,10 @@ for the WAL to reach the disk. Here a new key is simply inserted, and the
 primary key refuses the one-in-36^32 duplicate (then another key is drawn, as
 Django does). On PostgreSQL the write commits without waiting for the flush
 (synchronous_commit off for that transaction only: a crash may lose the last
-moment's sessions, never corrupt anything); elsewhere a lone INSERT or UPDATE
-runs without a transaction around it. Inside a caller's atomic block Django's
+moment's sessions, never corrupt anything); that transaction is still four
+round trips (BEGIN, SET LOCAL, the write, COMMIT): what it saves is the wait
+for the disk, not a round trip. Elsewhere a lone INSERT or UPDATE runs without
+a transaction around it. Inside a caller's atomic block Django's
 own save runs, whose savepoint keeps a failed insert from breaking the
 caller's transaction. The table, the expiry and clear_expired() are Django's.
 """
@@ -27,13 +29,13 @@ class SessionStore(DatabaseSessionStore):
     def save(self, must_create: bool = False) -> None:
         if self.session_key is None:
             return self.create()
-        # SessionBase._get_session is Django's own, missing from django-stubs.
-        data = self._get_session(no_load=must_create)  # type: ignore[attr-defined]
-        obj = self.create_model_instance(data)
-        using = router.db_for_write(self.model, instance=obj)
+        using = router.db_for_write(self.model)
         connection = connections[using]
         if connection.in_atomic_block:
             return super().save(must_create=must_create)
+        # SessionBase._get_session is Django's own, missing from django-stubs.
+        data = self._get_session(no_load=must_create)  # type: ignore[attr-defined]
+        obj = self.create_model_instance(data)
         try:
             if connection.vendor == "postgresql":
                 # A lost session costs a visitor one more check; waiting for the WAL
