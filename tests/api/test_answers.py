@@ -59,3 +59,24 @@ def test_an_edited_breach_is_answered_as_it_is_now(client):
 
     answer = lookup(client, token, truncate_response=False).json()
     assert answer["breaches"][0]["title"] == "A shop's members"
+
+
+def test_a_number_only_in_a_sensitive_breach_is_answered_as_one_in_none(client):
+    # The attack: a key holder compares the answer for a number against a miss's.
+    breach_with_numbers("clinic", ["13900139000"], is_sensitive=True)
+    breach_with_numbers("shop", [NUMBER])
+    _, token = apikey_create(name="researcher")
+
+    def answer(number: str):
+        response = client.post(
+            "/api/v1/lookup",
+            {"number": number, "truncate_response": False},
+            content_type="application/json",
+            HTTP_X_API_KEY=token,
+        )
+        return response.status_code, response.content, sorted(response.headers.items())
+
+    sensitive_only, nowhere = answer("13900139000"), answer("13700137000")
+    assert sensitive_only == nowhere
+    assert sensitive_only[1] == b'{"breaches": []}'
+    assert answer(NUMBER)[1] != nowhere[1]
