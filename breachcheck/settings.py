@@ -294,6 +294,13 @@ PRIVATE_CHECK_ENTRIES = envint("PRIVATE_CHECK_ENTRIES", "256")
 # SMS: proof.sms.ConsoleBackend (prints), FileBackend (tests) or TwilioBackend.
 SMS_BACKEND = os.getenv("SMS_BACKEND", "proof.sms.ConsoleBackend")
 SMS_SENDER_NAME = os.getenv("SMS_SENDER_NAME", SITE_NAME_ZH)
+# The registered signature, without its brackets (mainland providers add them).
+SMS_SIGN_NAME = os.getenv("SMS_SIGN_NAME", SMS_SENDER_NAME)
+# Numbers outside +86 may go through another backend.
+SMS_BACKEND_INTERNATIONAL = os.getenv("SMS_BACKEND_INTERNATIONAL", "")
+# The provider's own cap of texts per number per Asia/Shanghai day, as set in its
+# console: codes and alerts share it, and an alert never takes the last one.
+SMS_PROVIDER_DAILY_LIMIT = envint("SMS_PROVIDER_DAILY_LIMIT", "10")
 SMS_FROM = os.getenv("SMS_FROM", "")
 SMS_API_BASE_URL = os.getenv("SMS_API_BASE_URL", "https://api.twilio.com")
 SMS_ACCOUNT_SID = os.getenv("SMS_ACCOUNT_SID", "")

@@ -27,6 +27,11 @@ from django_ratelimit.core import (
 from redis.commands.core import Script
 
 
+class GateUnavailable(Exception):
+    """The counters cannot be read or written (the shared cache failed): the gate
+    cannot know what a request may do, so it refuses; it never opens."""
+
+
 @dataclass(frozen=True)
 class Usage:
     count: int
@@ -216,3 +221,41 @@ def redis_client(backend: BaseCache) -> "redis.Redis | None":
     if not isinstance(backend, RedisCache):
         return None
     return backend._cache.get_client(write=True)
+
+
+# A counter whose window is given, not staggered (a calendar day, as SMS providers
+# count): it is bumped only when the bump stays within the limit, so a refused
+# request spends nothing. ARGV: limit, the window's end (epoch seconds).
+_TAKE_WITHIN = """
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n + 1 > tonumber(ARGV[1]) then return {0, n} end
+n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIREAT', KEYS[1], ARGV[2] + 60) end
+return {1, n}
+"""
+_take_script: Script | None = None
+
+
+def take_within(*, group: str, subject: str, limit: int, ends_at: int) -> Usage:
+    """Take one from (group, subject)'s count in the window ending at ``ends_at``
+    if that keeps it within ``limit``; ``usage.over`` tells a refusal (nothing
+    taken). Raises GateUnavailable when the shared cache fails."""
+    global _take_script
+    backend = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
+    key = backend.make_key(f"bc:within:{group}:{ends_at}:{opaque(subject)}")
+    retry = max(1, ends_at - int(time.time()))
+    client = redis_client(backend)
+    if client is None:
+        # Not atomic, as a cache other than Redis cannot be (the embedded default).
+        used = backend.get(key, 0)
+        if used + 1 > limit:
+            return Usage(count=used + 1, limit=limit, retry_after=retry)
+        backend.set(key, used + 1, timeout=retry + 60)
+        return Usage(count=used + 1, limit=limit, retry_after=retry)
+    if _take_script is None:
+        _take_script = Script(client, _TAKE_WITHIN)
+    try:
+        taken, used = _take_script([key], [limit, ends_at], client)
+    except redis.RedisError as exc:
+        raise GateUnavailable("the rate-limit counters cannot be reached") from exc
+    return Usage(count=used if taken else used + 1, limit=limit, retry_after=retry)

@@ -22,9 +22,12 @@ blocked harvester cannot use up a victim's per-number budget or a wider one.
 Views turn a refusal into the one 429 response (disclosure/responses.py).
 """
 
+import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 from weakref import WeakKeyDictionary
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -36,6 +39,7 @@ from disclosure.counters import (
     count_in_order,
     period_seconds,
     rate_parts,
+    take_within,
 )
 from disclosure.network import client_ip, host_of, networks_of
 
@@ -228,7 +232,37 @@ def authorize_sms(request: HttpRequest, e164: str) -> Decision:
         Layer("number", "bc:sms:num-day", f"num:{e164}", settings.RATELIMIT_SMS_PER_NUMBER_DAILY),
         Layer("global", "bc:sms:global", "all", settings.RATELIMIT_SMS_GLOBAL),
     ]
-    return _run(request, "sms", layers)
+    decision = _run(request, "sms", layers)
+    if not decision:
+        return decision
+    return _provider_day(e164, "sms", settings.SMS_PROVIDER_DAILY_LIMIT)
+
+
+def authorize_alert_text(e164: str) -> Decision:
+    """May an alert be texted to this number now? Alerts share the provider's cap
+    per number and day with codes, and never take the last text a code may need:
+    the owner must still be able to prove the number that day."""
+    return _provider_day(e164, "sms-alert", settings.SMS_PROVIDER_DAILY_LIMIT - 1)
+
+
+def _provider_day(e164: str, policy: str, limit: int) -> Decision:
+    # The providers count texts per number per calendar day in China's time.
+    if not settings.RATELIMIT_ENABLE:
+        return ALLOWED
+    usage = take_within(
+        group="bc:sms:provider-day", subject=f"num:{e164}", limit=limit, ends_at=shanghai_day_end()
+    )
+    return Decision(False, policy, "number", usage.retry_after) if usage.over else ALLOWED
+
+
+SMS_DAY_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def shanghai_day_end(now: float | None = None) -> int:
+    """The epoch second at which the current Asia/Shanghai calendar day ends."""
+    today = datetime.fromtimestamp(time.time() if now is None else now, SMS_DAY_ZONE).date()
+    midnight = datetime.combine(today + timedelta(days=1), datetime.min.time(), SMS_DAY_ZONE)
+    return int(midnight.timestamp())
 
 
 def authorize_code_attempt(request: HttpRequest) -> Decision:

@@ -20,20 +20,10 @@ from disclosure.policy import Decision, authorize_sms
 from leaks.models import OwnershipCode
 from leaks.phones import Phone
 from proof.session import number_digest
-from proof.sms import send_sms
+from proof.sms import Text, render_text, send_text
 
 CODE_DIGITS = 6
 _CODE_DOMAIN = b"breachcheck/ownership-code/v1\x00"
-
-# Both languages in every message: the holder of the number may read either,
-# and the site cannot know which from a number alone.
-# No link: in China a text with a link looks like phishing. "你" as on the site.
-SMS_TEXT = (
-    "【{sender}】验证码 {code}，{minutes} 分钟内有效，用于证明该号码属于你。"
-    "如非本人操作，请忽略本短信。\n"
-    "{site}: your code is {code}, valid for {minutes} minutes, to prove this number is yours. "
-    "If you did not ask for it, ignore this message."
-)
 
 
 class OwnershipLimited(Exception):
@@ -50,10 +40,8 @@ def code_hash(phone_digest: bytes, code: str) -> bytes:
 
 
 def sms_text(code: str) -> str:
-    minutes = max(settings.OWNERSHIP_CODE_TTL_SECONDS // 60, 1)
-    return SMS_TEXT.format(
-        sender=settings.SMS_SENDER_NAME, site=settings.SITE_NAME, code=code, minutes=minutes
-    )
+    """The code's text as a free-text backend sends it (sms/code.txt)."""
+    return render_text(Text("code", (code,)))
 
 
 def ownership_code_send(*, phone: Phone, request: HttpRequest) -> OwnershipCode:
@@ -77,7 +65,7 @@ def ownership_code_send(*, phone: Phone, request: HttpRequest) -> OwnershipCode:
             expires_at=now + timedelta(seconds=settings.OWNERSHIP_CODE_TTL_SECONDS),
         )
     try:
-        send_sms(phone.e164, sms_text(code))
+        send_text(phone.e164, Text("code", (code,)))
     except Exception:
         record.delete()
         raise

@@ -10,9 +10,12 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.module_loading import import_string
 
 from leaks.phones import InvalidPhone, normalize
@@ -20,17 +23,89 @@ from leaks.redaction import redact
 
 
 class SmsError(Exception):
-    """The message could not be sent. The text never contains the number."""
+    """The message could not be sent, for now: worth trying again later (the
+    provider unreachable, a 5xx). The text never contains the number."""
 
     def __init__(self, message: str, *, code: str | int | None = None):
         super().__init__(message)
         self.code = code
 
 
+class SmsThrottled(SmsError):
+    """The provider refused for now because of its own per-number frequency caps;
+    ``retry_after`` is the seconds to wait before that number can be texted."""
+
+    def __init__(self, message: str, *, retry_after: int, code: str | int | None = None):
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
+class SmsNumberRejected(SmsError):
+    """The number can never be texted (invalid, not a mobile, blacklisted): no retry."""
+
+
+class SmsOperatorError(SmsError):
+    """The operator must act (credentials, signature or template not approved, out
+    of credit): nothing the visitor can change; alerts wait for the fix."""
+
+
+# What each kind of text carries. Mainland providers send only approved templates
+# whose variables are short and link-free; the names are the templates' variable
+# names (Alibaba's TemplateParam keys, in this order Tencent's TemplateParamSet).
+TEXT_PARAMS = {
+    "code": ("code",),  # the 6 digits alone
+    "alert": ("count", "number"),  # how many new breaches; the masked number (139****5678)
+}
+PARAM_MAX_CHARS = 20
+
+
+@dataclass(frozen=True)
+class Text:
+    """One text message: a template kind and its parameters, never a free sentence."""
+
+    kind: str
+    params: tuple[str, ...]
+    language: str = "zh-hans"
+
+    def __post_init__(self) -> None:
+        names = TEXT_PARAMS.get(self.kind)
+        if names is None or len(names) != len(self.params):
+            raise ValueError(f"a {self.kind!r} text takes the parameters {names}")
+        for value in self.params:
+            if len(value) > PARAM_MAX_CHARS or "://" in value or "www." in value:
+                raise ValueError("a text parameter is short and never a link")
+
+    @property
+    def named(self) -> dict[str, str]:
+        return dict(zip(TEXT_PARAMS[self.kind], self.params, strict=True))
+
+
+def send_text(to_e164: str, text: Text) -> str:
+    """Send one text; return the provider's serial number for it (the id its
+    delivery receipt names). Raises SmsError or one of its kinds."""
+    return _backend_for(to_e164).send_text(to_e164, text)
+
+
+def _backend_for(to_e164: str) -> "FreeTextBackend":
+    path = settings.SMS_BACKEND
+    if not to_e164.startswith("+86"):
+        path = getattr(settings, "SMS_BACKEND_INTERNATIONAL", "") or path
+    return import_string(path)()
+
+
 def send_sms(to_e164: str, body: str) -> str:
-    """Send one message; return the backend's message id. Raises SmsError."""
+    """Send one free-text message (the backends that take one)."""
     backend = import_string(settings.SMS_BACKEND)()
     return backend.send(to_e164, body)
+
+
+def render_text(text: Text) -> str:
+    """A text as one sentence, for the backends that send free text: from the
+    local template ``sms/<kind>.txt``, in the text's language."""
+    context = {**text.named, "sign_name": settings.SMS_SIGN_NAME, "site": settings.SITE_NAME}
+    context["minutes"] = max(settings.OWNERSHIP_CODE_TTL_SECONDS // 60, 1)
+    with translation.override(text.language):
+        return render_to_string(f"sms/{text.kind}.txt", context).strip()
 
 
 def masked(to_e164: str) -> str:
@@ -40,7 +115,17 @@ def masked(to_e164: str) -> str:
         return "***"
 
 
-class ConsoleBackend:
+class FreeTextBackend:
+    """A backend that sends a sentence: the template is rendered here."""
+
+    def send(self, to_e164: str, body: str) -> str:
+        raise NotImplementedError
+
+    def send_text(self, to_e164: str, text: Text) -> str:
+        return self.send(to_e164, render_text(text))
+
+
+class ConsoleBackend(FreeTextBackend):
     """For development: prints the text with a masked number to stdout."""
 
     def send(self, to_e164: str, body: str) -> str:
@@ -49,7 +134,7 @@ class ConsoleBackend:
         return "console"
 
 
-class FileBackend:
+class FileBackend(FreeTextBackend):
     """For tests: appends one JSON line per message to ``settings.SMS_FILE_PATH``."""
 
     def send(self, to_e164: str, body: str) -> str:
@@ -59,7 +144,7 @@ class FileBackend:
         return "file"
 
 
-class TwilioBackend:
+class TwilioBackend(FreeTextBackend):
     """Twilio's Messages REST API (POST .../Accounts/{sid}/Messages.json)."""
 
     def send(self, to_e164: str, body: str) -> str:
