@@ -102,8 +102,12 @@ def send_sms(to_e164: str, body: str) -> str:
 def render_text(text: Text) -> str:
     """A text as one sentence, for the backends that send free text: from the
     local template ``sms/<kind>.txt``, in the text's language."""
-    context = {**text.named, "sign_name": settings.SMS_SIGN_NAME, "site": settings.SITE_NAME}
-    context["minutes"] = max(settings.OWNERSHIP_CODE_TTL_SECONDS // 60, 1)
+    context: dict[str, object] = {
+        **text.named,
+        "sign_name": settings.SMS_SIGN_NAME,
+        "site": settings.SITE_NAME,
+        "minutes": max(settings.OWNERSHIP_CODE_TTL_SECONDS // 60, 1),
+    }
     with translation.override(text.language):
         return render_to_string(f"sms/{text.kind}.txt", context).strip()
 
