@@ -236,8 +236,8 @@ def text_send(*, delivery: AlertDelivery, now: datetime | None = None) -> str:
         _text_wait(delivery, now + timedelta(seconds=decision.retry_after))
         return "deferred"
     group = [delivery, *_claim_waiting(subscription, but=delivery, now=now)]
-    text = Text("alert", (str(len(group)), contact["number"]), language=subscription.language)
     try:
+        text = Text("alert", (str(len(group)), contact["number"]), language=subscription.language)
         serial = send_text(contact["to"], text)
     except SmsThrottled as exc:
         _day_give_back(subscription, previous=previous, day=day)
