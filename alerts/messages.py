@@ -64,8 +64,3 @@ def alert_message_id(*, delivery_id: int, nonce: str) -> str:
     """Stable per alert, so a resend after a lost worker carries the same id."""
     domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(" >") or "localhost"
     return f"<bc-alert-{delivery_id}-{nonce}@{domain}>"
-
-
-def alert_sms(*, context: dict, language: str) -> str:
-    with translation.override(language):
-        return render_to_string("alerts/sms/alert.txt", context).strip()

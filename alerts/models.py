@@ -33,6 +33,9 @@ class Subscription(models.Model):
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     # When the subscriber proved the number by SMS code; never set, never alerted.
     number_proven_at = models.DateTimeField(_("number proven"), null=True, blank=True)
+    # Text alerts: the earliest the next one may go (one per Asia/Shanghai day). A
+    # sender takes the day by moving it forward with a compare-and-swap.
+    next_text_at = models.DateTimeField(_("next text"), null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -69,6 +72,9 @@ class AlertDelivery(models.Model):
         PENDING = "pending", _("waiting")
         SENDING = "sending", _("sending")
         SENT = "sent", _("sent")
+        # From the provider's delivery receipt (text alerts only).
+        DELIVERED = "delivered", _("delivered")
+        UNDELIVERED = "undelivered", _("failed by provider")
         FAILED = "failed", _("failed")
 
     subscription = models.ForeignKey(
@@ -76,12 +82,18 @@ class AlertDelivery(models.Model):
     )
     breach = models.ForeignKey(Breach, on_delete=models.CASCADE, related_name="+")
     job = models.ForeignKey(ImportJob, null=True, blank=True, on_delete=models.SET_NULL)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Refusals the operator must fix (credentials, signature, template, credit) in a
+    # row: they back off but never use up the attempts.
+    operator_errors = models.PositiveSmallIntegerField(_("operator errors"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"))
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The provider's serial number of the text (one text may carry several alerts),
+    # or the email's Message-ID: what a delivery receipt names.
     provider_id = models.CharField(max_length=100, blank=True)
+    receipt_at = models.DateTimeField(_("receipt"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -89,7 +101,10 @@ class AlertDelivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["subscription", "breach"], name="delivery_once")
         ]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
+            models.Index(fields=["provider_id"], name="delivery_provider_id"),
+        ]
         verbose_name = _("alert delivery")
         verbose_name_plural = _("alert deliveries")
 

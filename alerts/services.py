@@ -148,6 +148,12 @@ def deliveries_create_for_job(*, job: ImportJob) -> int:
         for pk in matched
     ]
     AlertDelivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    # A text waits a moment, so breaches finishing together share it.
+    gather = timedelta(seconds=settings.ALERTS_SMS_GATHER_SECONDS)
+    if gather:
+        AlertDelivery.objects.filter(
+            job=job, subscription__channel=Subscription.Channel.SMS, status="pending"
+        ).update(next_attempt_at=now + gather)
     AlertScan.objects.filter(pk=scan.pk).update(matched=len(rows))
     log.info("import job %s: %s alerts queued for breach %s", job.pk, len(rows), breach.pk)
     return len(rows)

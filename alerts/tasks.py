@@ -19,6 +19,10 @@ def alerts_match(job_id: int) -> None:
     job = ImportJob.objects.filter(pk=job_id).select_related("breach").first()
     if job is not None and services.deliveries_create_for_job(job=job):
         alerts_send.delay()
+        # Texts wait for the gather window (ALERTS_SMS_GATHER_SECONDS): a run then
+        # sends them within the two minutes an import's alert text is due in.
+        if settings.ALERTS_SMS_GATHER_SECONDS:
+            alerts_send.apply_async(countdown=settings.ALERTS_SMS_GATHER_SECONDS + 1)
 
 
 @shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=8)
@@ -27,11 +31,14 @@ def alerts_send() -> None:
     report = sending.deliveries_send_due(limit=settings.ALERTS_BATCH_SIZE)
     handled = report.sent + report.retrying + report.failed
     delay: int | None
-    if handled >= settings.ALERTS_BATCH_SIZE:
+    if report.gate_closed:
+        # The counters could not be reached: nothing was sent; try again later.
+        delay = report.gate_closed
+    elif handled + report.deferred >= settings.ALERTS_BATCH_SIZE:
         delay = 0
     elif report.throttled:
         delay = min(report.throttled.values())
-    elif handled:
+    elif handled or report.deferred:
         # Retries that failed here come due later; a run with nothing to do ends the chain.
         delay = sending.seconds_until_next_due()
     else:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from alerts import views
+from alerts import receipt_views, views
 
 urlpatterns = [
     path("alerts/", views.subscribe, name="bc-alerts-subscribe"),
@@ -10,4 +10,8 @@ urlpatterns = [
     path("alerts/unsubscribe/<str:token>/", views.unsubscribe, name="bc-alerts-unsubscribe"),
     path("alerts/manage/<str:token>/", views.manage, name="bc-alerts-manage"),
     path("alerts/mine/", views.mine, name="bc-alerts-mine"),
+    path(
+        "sms/receipts/tencent/<str:token>/", receipt_views.tencent, name="bc-sms-receipts-tencent"
+    ),
+    path("sms/receipts/aliyun/<str:token>/", receipt_views.aliyun, name="bc-sms-receipts-aliyun"),
 ]

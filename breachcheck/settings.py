@@ -301,6 +301,14 @@ SMS_BACKEND_INTERNATIONAL = os.getenv("SMS_BACKEND_INTERNATIONAL", "")
 # The provider's own cap of texts per number per Asia/Shanghai day, as set in its
 # console: codes and alerts share it, and an alert never takes the last one.
 SMS_PROVIDER_DAILY_LIMIT = envint("SMS_PROVIDER_DAILY_LIMIT", "10")
+# No alert text in these hours of the Asia/Shanghai clock ("22-8", "22:30-7:30";
+# empty for none): texts wait for their end. A bad value stops the site at startup.
+SMS_QUIET_HOURS = os.getenv("SMS_QUIET_HOURS", "22-8")
+# Delivery receipts (alerts/receipts.py) arrive at /sms/receipts/<provider>/<token>/:
+# an unguessable token (empty: the endpoints answer 404), and optionally only from
+# these networks (CIDRs, the provider's published callback addresses).
+SMS_RECEIPT_TOKEN = envsecret("SMS_RECEIPT_TOKEN")
+SMS_RECEIPT_ALLOWED_NETWORKS = envlist("SMS_RECEIPT_ALLOWED_NETWORKS")
 SMS_FROM = os.getenv("SMS_FROM", "")
 SMS_API_BASE_URL = os.getenv("SMS_API_BASE_URL", "https://api.twilio.com")
 SMS_ACCOUNT_SID = os.getenv("SMS_ACCOUNT_SID", "")
@@ -349,6 +357,9 @@ RATELIMIT_CONFIRM_EMAIL_GLOBAL = os.getenv("RATELIMIT_CONFIRM_EMAIL_GLOBAL", "50
 ALERTS_BATCH_SIZE = envint("ALERTS_BATCH_SIZE", "50")
 ALERTS_EMAIL_RATE = os.getenv("ALERTS_EMAIL_RATE", "120/m")
 ALERTS_SMS_RATE = os.getenv("ALERTS_SMS_RATE", "30/m")
+# A text alert waits this long after its import finishes, so breaches finishing
+# together share one text (a number gets one alert text a day: alerts/schedule.py).
+ALERTS_SMS_GATHER_SECONDS = envint("ALERTS_SMS_GATHER_SECONDS", "60")
 ALERTS_MAX_ATTEMPTS = envint("ALERTS_MAX_ATTEMPTS", "8")
 ALERTS_RETRY_BACKOFF_SECONDS = envint("ALERTS_RETRY_BACKOFF_SECONDS", "60")
 ALERTS_RETRY_BACKOFF_MAX_SECONDS = envint("ALERTS_RETRY_BACKOFF_MAX_SECONDS", "21600")

@@ -24,6 +24,8 @@ CELERY_TASK_DEFAULT_QUEUE = f"breachcheck-test{_SUFFIX}"
 # A worker started by a test may be pointed at the SMS stub through the environment.
 SMS_BACKEND = os.getenv("SMS_BACKEND", "proof.sms.FileBackend")
 SMS_FILE_PATH = TEST_DATA_DIR / "sms-outbox.jsonl"
+# Alert texts go at any hour in tests (tests/alerts/test_text_schedule.py sets them).
+SMS_QUIET_HOURS = os.getenv("SMS_QUIET_HOURS", "")
 ALERTS_FERNET_KEY = "dGVzdC1mZXJuZXQta2V5LW5vdC1zZWNyZXQtMzJieXQ="
 
 _db = DATABASES["default"]

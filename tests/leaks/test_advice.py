@@ -5,10 +5,9 @@ import re
 import pytest
 from django.conf import settings
 
-from alerts.messages import alert_sms
-from leaks import data_classes
 from leaks.advice import SAFETY_ADVICE, meanings
 from proof.ownership import sms_text
+from proof.sms import Text, render_text
 from tests.factories import breach_with
 from tests.support.checks import check
 
@@ -75,20 +74,14 @@ def test_the_proof_text_carries_no_link_and_says_ni_like_the_site():
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_the_alert_text_carries_no_link_and_names_the_site(language):
-    class Breach:
-        title = "Card shop"
-
-    labels = [data_classes.DATA_CLASSES["phone"], data_classes.DATA_CLASSES["name"]]
-    context = {"breach": Breach(), "number": "138****8000", "classes": labels}
-    text = alert_sms(context=context, language=language)
+    # An alert text is a template with short parameters (proof.sms.Text): how many
+    # new breaches and the masked number; the site's address is in the template.
+    text = render_text(Text("alert", ("2", "138****8000"), language=language))
     assert "://" not in text and "/alerts/" not in text and "www." not in text
-    assert "[" not in text  # the data classes are listed, not printed as a Python list
-    if language == "zh-hans":
-        assert text.startswith("【泄露查】") and "电话号码, 姓名" in text
-        assert "打开泄露查网站" in text and "您" not in text
-    else:
-        assert text.startswith("breachcheck:") and "Phone numbers, Names" in text
-        assert "open the breachcheck website" in text
+    chinese, english = text.splitlines()
+    assert chinese.startswith(f"【{settings.SMS_SIGN_NAME}】") and "138****8000" in chinese
+    assert "您" not in text and "你的号码" in chinese
+    assert english.startswith("breachcheck:") and "2 newly imported" in english
 
 
 def test_no_page_or_text_says_nin():

@@ -1,0 +1,79 @@
+"""The providers post delivery receipts here (alerts/receipts.py says what they do).
+
+Each URL carries an unguessable token (SMS_RECEIPT_TOKEN; without one the
+endpoints do not exist) and may be limited to the provider's networks
+(SMS_RECEIPT_ALLOWED_NETWORKS). The body names full numbers: it is never
+logged, and an error report shows no number (breachcheck/reporting.py).
+"""
+
+import hmac
+import ipaddress
+import json
+import logging
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from alerts.receipts import BadReceipt, Receipt, parse_aliyun, parse_tencent, receipts_record
+from disclosure.network import client_ip
+
+log = logging.getLogger(__name__)
+
+
+@csrf_exempt
+@require_POST
+def tencent(request: HttpRequest, token: str) -> HttpResponse:
+    return _receive(request, token, "tencent", parse_tencent, {"result": 0, "errmsg": "OK"})
+
+
+@csrf_exempt
+@require_POST
+def aliyun(request: HttpRequest, token: str) -> HttpResponse:
+    return _receive(request, token, "aliyun", parse_aliyun, {"code": 0, "msg": "接收成功"})
+
+
+def _receive(
+    request: HttpRequest,
+    token: str,
+    provider: str,
+    parse: Callable[[Any], list[Receipt]],
+    answer: dict,
+) -> HttpResponse:
+    expected = settings.SMS_RECEIPT_TOKEN
+    if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
+        raise Http404
+    if settings.SMS_RECEIPT_ALLOWED_NETWORKS and not _allowed(client_ip(request)):
+        return HttpResponse("This address may not post receipts.\n", status=403)
+    try:
+        receipts = parse(json.loads(request.body))
+    except (ValueError, BadReceipt):
+        return HttpResponse("Not a receipt.\n", status=400, content_type="text/plain")
+    changed = receipts_record(receipts=receipts)
+    log.info(
+        "sms receipts from %s: %s reports, %s alerts changed", provider, len(receipts), changed
+    )
+    return JsonResponse(answer, json_dumps_params={"ensure_ascii": False})
+
+
+def _allowed(ip: str) -> bool:
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    if address.version == 6 and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return any(
+        address in network for network in _networks(tuple(settings.SMS_RECEIPT_ALLOWED_NETWORKS))
+    )
+
+
+@lru_cache(maxsize=4)
+def _networks(
+    cidrs: tuple[str, ...],
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(cidr, strict=False) for cidr in cidrs)
