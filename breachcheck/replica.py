@@ -13,6 +13,7 @@ without it being behind. A replica whose WAL receiver is gone (the primary is
 unreachable from it) is judged by its replay age, so it ages out.
 """
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -97,10 +98,8 @@ def _probe() -> ReplicaState:
 
 
 def _close(connection: Any) -> None:
-    try:
+    with contextlib.suppress(DatabaseError):
         connection.close()
-    except DatabaseError:
-        pass
 
 
 def _read_failed(sender: object, alias: str, **kwargs: object) -> None:
