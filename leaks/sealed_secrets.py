@@ -183,7 +183,10 @@ def main(argv: list[str] | None = None) -> int:
             written = [args.env_file]
         else:
             written = write_data_dir(secrets, args.data_dir)
-    except (SecretsError, FileExistsError, FileNotFoundError) as error:
+    except FileExistsError as error:
+        print(f"error: {error.filename} exists: a restore never overwrites it.", file=sys.stderr)
+        return 1
+    except (SecretsError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     for path in written:

@@ -150,7 +150,8 @@ def test_a_check_reads_the_primary_while_the_replica_is_down(client, shop, repli
     assert len(_lookup_reads(counted.primary.captured_queries)) == 1
 
 
-def test_ready_names_a_replica_that_is_down_and_stays_ready(client, replica_reads):
+def test_ready_names_a_replica_that_is_down_and_stays_ready(client, replica_reads, settings):
+    settings.DATABASE_REPLICA_CHECK_SECONDS = 0
     assert client.get("/healthz/ready").json() == {"status": "ok", "replica": "ok"}
     with _replica_down():
         response = client.get("/healthz/ready")
