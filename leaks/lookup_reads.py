@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, router
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, router
 from django.db.models import Model
 
 from leaks.signals import replica_read_failed
@@ -36,13 +36,14 @@ def in_lookup() -> bool:
 
 def read_for_lookup(model: type[Model], read: Callable[[str], T]) -> T:
     """``read(alias)`` on the database a lookup of ``model`` reads from; if that is a
-    replica and it fails (down, or gone mid-query), on the primary."""
+    replica and it fails (down, gone mid-query, a schema it has not replayed yet), on
+    the primary, whose error, if it fails too, is the one raised."""
     with lookup_reads():
         using = router.db_for_read(model)
         if using == DEFAULT_DB_ALIAS:
             return read(using)
         try:
             return read(using)
-        except (OperationalError, InterfaceError):
+        except DatabaseError:
             replica_read_failed.send(sender=Model, alias=using)
         return read(DEFAULT_DB_ALIAS)

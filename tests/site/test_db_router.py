@@ -10,7 +10,7 @@ import re
 from unittest import mock
 
 import pytest
-from django.db import OperationalError, connections
+from django.db import OperationalError, ProgrammingError, connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -223,3 +223,12 @@ def test_the_lag_of_a_postgresql_standby(monkeypatch, settings):
         "behind": "lagging 45 s",
         "never replayed": "lagging (nothing replayed yet)",
     }
+
+
+def test_a_replica_without_the_newest_schema_is_answered_for_by_the_primary(shop, replica_reads):
+    with mock.patch.object(
+        connections["replica"], "cursor", side_effect=ProgrammingError("no such column")
+    ):
+        found = found_breaches(normalize(NUMBER))
+    assert [breach.slug for breach in found] == ["shop"]
+    assert replica.replica_state() == replica.DOWN
