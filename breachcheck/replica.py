@@ -63,7 +63,7 @@ def replica_state(*, fresh: bool = False) -> ReplicaState:
     if not fresh and last and time.monotonic() - last[0] < settings.DATABASE_REPLICA_CHECK_SECONDS:
         return last[1]
     state = _probe()
-    if last and last[1].label != state.label and not (last[1].usable and state.usable):
+    if last and _kind(last[1]) != _kind(state):
         log.warning("Read replica: %s (was %s)", state.label, last[1].label)
     _last = (time.monotonic(), state)
     return state
@@ -95,6 +95,11 @@ def _probe() -> ReplicaState:
     if lag > settings.DATABASE_REPLICA_MAX_LAG_SECONDS:
         return ReplicaState(False, f"lagging {lag:.0f} s")
     return OK
+
+
+def _kind(state: ReplicaState) -> str:
+    """ok, lagging or down: a change of kind is logged, a lag of 46 s after 45 is not."""
+    return state.label.split()[0]
 
 
 def _close(connection: Any) -> None:

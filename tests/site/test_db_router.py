@@ -232,3 +232,18 @@ def test_a_replica_without_the_newest_schema_is_answered_for_by_the_primary(shop
         found = found_breaches(normalize(NUMBER))
     assert [breach.slug for breach in found] == ["shop"]
     assert replica.replica_state() == replica.DOWN
+
+
+def test_a_change_of_the_replica_state_is_logged_once(replica_reads, settings, monkeypatch, caplog):
+    settings.DATABASE_REPLICA_CHECK_SECONDS = 0
+    states = iter(["ok", "lagging 45 s", "lagging 50 s", "lagging 55 s", "down", "ok", "ok"])
+    monkeypatch.setattr(
+        replica, "_probe", lambda: replica.ReplicaState((label := next(states)) == "ok", label)
+    )
+    for _ in range(7):
+        replica.replica_state()
+    assert [r.getMessage() for r in caplog.records if r.name == "breachcheck.replica"] == [
+        "Read replica: lagging 45 s (was ok)",
+        "Read replica: down (was lagging 55 s)",
+        "Read replica: ok (was down)",
+    ]
