@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test test-fast worker lint format bench bench-check profile-check bench-import bench-scale bench-api bench-alerts bench-enum bench-timing bench-xlsx messages vendor vendor-altcha screenshots clean
+.PHONY: run test test-fast worker lint format bench bench-check profile-check bench-import bench-scale bench-api bench-alerts bench-enum bench-timing bench-xlsx messages vendor vendor-altcha screenshots clean backup restore
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,29 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# Backups (docs/OPERATIONS.md): the database dump and, apart from it, the secrets that
+# live outside the database, sealed under a passphrase (BACKUP_PASSPHRASE or asked for).
+# Keep the two files in different places.
+BACKUP_DIR ?= .data/backups
+backup: $(STAMP)
+	$(PY) manage.py backup --to $(BACKUP_DIR)
+
+# make restore DUMP=x.dump SECRETS=x.secrets [ENV_FILE=secrets.env]: the secrets first
+# (into ENV_FILE, or the embedded default's .data/), then the dump into the configured
+# database, which must be new and empty; then migrations newer than the dump.
+restore: $(STAMP)
+	@test -n "$(DUMP)" && test -n "$(SECRETS)" || \
+	  { echo "usage: make restore DUMP=x.dump SECRETS=x.secrets [ENV_FILE=secrets.env]"; exit 2; }
+ifdef ENV_FILE
+	$(PY) -m leaks.sealed_secrets "$(SECRETS)" --env-file "$(ENV_FILE)"
+	set -a && . "$(abspath $(ENV_FILE))" && set +a && \
+	  $(PY) manage.py restore_database "$(DUMP)" && $(PY) manage.py migrate --noinput
+else
+	$(PY) -m leaks.sealed_secrets "$(SECRETS)" --data-dir .data
+	$(PY) manage.py restore_database "$(DUMP)"
+	$(PY) manage.py migrate --noinput
+endif
 
 # Plays a number harvester against gunicorn + Redis on 127.0.0.1 and counts its answers.
 bench-enum: $(STAMP)

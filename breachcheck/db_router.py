@@ -8,21 +8,24 @@ read outside a lookup (the proof flow, sessions, admin, imports, alerts, the
 public breach snapshot that says what may be named), goes to the primary, so
 a lagging replica can delay a new exposure's answer but never show a breach
 that was unpublished or skip a limit.
+
+A replica that does not answer, or lags by more than
+``DATABASE_REPLICA_MAX_LAG_SECONDS``, is left out: lookups read the primary until it
+is back (breachcheck/replica.py).
 """
 
-from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Model
 
+from breachcheck.replica import REPLICA, replica_configured, replica_state
 from leaks.lookup_reads import in_lookup
 
-REPLICA = "replica"
 LOOKUP_MODELS = frozenset({"leaks.exposure", "leaks.legacyexposure", "leaks.breach"})
 
 
 def replica_alias() -> str | None:
-    """The replica's alias when lookups should read from it, else None."""
-    if getattr(settings, "DATABASE_REPLICA_READS", False) and REPLICA in settings.DATABASES:
+    """The replica's alias when lookups should read from it now, else None."""
+    if replica_configured() and replica_state().usable:
         return REPLICA
     return None
 

@@ -3,10 +3,13 @@
 - ``/healthz/live``: the process answers. It reads no database, cache or session,
   so a slow database never gets a healthy process restarted; it is also the floor
   the check-path benchmark compares against (bench/check_throughput.py).
-- ``/healthz/ready``: the process can serve: the database (and the replica that
-  lookups read from, if any) answers and, when ``REDIS_URL`` is set, Redis answers.
-  Otherwise 503 with a short JSON reason (the failing part's name, never a
-  connection string or an error text).
+- ``/healthz/ready``: the process can serve: the database answers and, when
+  ``REDIS_URL`` is set, Redis answers. Otherwise 503 with a short JSON reason (the
+  failing part's name, never a connection string or an error text). With a read
+  replica it also says the replica's state ("replica": "ok", "lagging 45 s",
+  "down", at most DATABASE_REPLICA_CHECK_SECONDS old); a replica that is down or
+  behind leaves the site ready, since lookups then read the primary
+  (breachcheck/replica.py).
 """
 
 from functools import lru_cache
@@ -18,7 +21,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from breachcheck.db_router import replica_alias
+from breachcheck.replica import replica_configured, replica_state
 
 # A load balancer probes every few seconds: a dead dependency must fail the probe
 # well within that, not hang it.
@@ -34,13 +37,17 @@ def live(request: HttpRequest) -> HttpResponse:
 @require_GET
 @never_cache
 def ready(request: HttpRequest) -> JsonResponse:
-    aliases = [DEFAULT_DB_ALIAS, *filter(None, [replica_alias()])]
-    failing = [f"database:{alias}" for alias in aliases if not _database_ok(alias)]
+    failing = [] if _database_ok(DEFAULT_DB_ALIAS) else [f"database:{DEFAULT_DB_ALIAS}"]
     if settings.REDIS_URL and not _redis_ok(settings.REDIS_URL):
         failing.append("redis")
-    if failing:
-        return JsonResponse({"status": "unavailable", "failing": failing}, status=503)
-    return JsonResponse({"status": "ok"})
+    body: dict[str, object] = (
+        {"status": "unavailable", "failing": failing} if failing else {"status": "ok"}
+    )
+    if replica_configured():
+        # As lookups see it (probed at most DATABASE_REPLICA_CHECK_SECONDS ago), so a
+        # replica that does not answer holds up one probe in that time, not every one.
+        body["replica"] = replica_state().label
+    return JsonResponse(body, status=503 if failing else 200)
 
 
 def _database_ok(alias: str) -> bool:

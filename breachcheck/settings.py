@@ -102,12 +102,19 @@ else:
         }
     }
 # Lookups may read from a replica; writes and everything else stay on default
-# (breachcheck/db_router.py).
+# (breachcheck/db_router.py). A replica that does not answer (within 2 s unless the
+# URL says ?connect_timeout=N), or replays more than DATABASE_REPLICA_MAX_LAG_SECONDS
+# behind, is left out and lookups read the primary; its state is probed at most
+# once every DATABASE_REPLICA_CHECK_SECONDS per process (breachcheck/replica.py).
 if os.getenv("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = dj_database_url.parse(
         os.environ["DATABASE_REPLICA_URL"], conn_max_age=60
     )
+    if "postgresql" in DATABASES["replica"]["ENGINE"]:
+        DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
 DATABASE_REPLICA_READS = "replica" in DATABASES
+DATABASE_REPLICA_MAX_LAG_SECONDS = envint("DATABASE_REPLICA_MAX_LAG_SECONDS", "30")
+DATABASE_REPLICA_CHECK_SECONDS = envint("DATABASE_REPLICA_CHECK_SECONDS", "5")
 DATABASE_ROUTERS = ["breachcheck.db_router.LookupReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -3,11 +3,11 @@
 import functools
 from collections.abc import Mapping
 
-from django.db import connections, router
+from django.db import connections
 from django.db.models import QuerySet
 
 from leaks.hashing import KEY_BYTES, bucket_range, key_bytes, phone_hashes, stored_key
-from leaks.lookup_reads import lookup_reads
+from leaks.lookup_reads import read_for_lookup
 from leaks.models import Breach, Exposure, LegacyExposure
 from leaks.phones import Phone
 from leaks.public_set import PublicSet, public_set
@@ -48,12 +48,15 @@ def breach_ids_for_hashes(hashes: Mapping[int, bytes]) -> set[int]:
         params += [key, version]
     for digest, version in legacy:
         params += [digest, version]
-    with lookup_reads():
+    sql = _lookup_sql(len(keys), len(legacy))
+
+    def read(using: str) -> set[int]:
         # The same database the ORM would read both tables from (a replica, maybe).
-        using = router.db_for_read(Exposure)
         with connections[using].cursor() as cursor:
-            cursor.execute(_lookup_sql(len(keys), len(legacy)), params)
+            cursor.execute(sql, params)
             return {breach_id for (breach_id,) in cursor.fetchall()}
+
+    return read_for_lookup(Exposure, read)
 
 
 @functools.cache
@@ -83,8 +86,10 @@ def bucket_entries(bucket: int, version: int) -> list[tuple[bytes, int]]:
         key_version=version,
         breach__in=private_breaches(),
     ).values_list("phone_key", "breach_id")
-    with lookup_reads():
-        return [(key_bytes(key)[2:], breach_id) for key, breach_id in rows]
+    return read_for_lookup(
+        Exposure,
+        lambda using: [(key_bytes(key)[2:], breach_id) for key, breach_id in rows.using(using)],
+    )
 
 
 def totals() -> dict:

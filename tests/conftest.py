@@ -58,6 +58,14 @@ def _fresh_cache() -> Iterator[None]:
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_replica_state() -> None:
+    """Each test probes the read replica anew (its state is kept per process)."""
+    from breachcheck.replica import replica_state_forget
+
+    replica_state_forget()
+
+
 @pytest.fixture
 def redis_client(settings) -> Iterator[object]:
     """The cache on the machine's Redis in both CI passes (the embedded one has no

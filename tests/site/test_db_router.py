@@ -1,4 +1,5 @@
-"""Lookups read from the replica; writes and the proof flow never touch it.
+"""Lookups read from the replica; writes and the proof flow never touch it; a
+replica that is down or behind is left out and lookups read the primary.
 
 The replica here is a second alias of the test database (TEST MIRROR in
 tests/settings.py), so which alias ran which query is counted per connection.
@@ -6,17 +7,20 @@ tests/settings.py), so which alias ran which query is counted per connection.
 
 import json
 import re
+from unittest import mock
 
 import pytest
-from django.db import connections
+from django.db import OperationalError, ProgrammingError, connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from api.keys import apikey_create
+from breachcheck import replica
 from leaks.hashing import current_version, phone_bucket
-from leaks.lookups import bucket_entries
+from leaks.lookups import bucket_entries, found_breaches
 from leaks.models import Breach
+from leaks.phones import normalize
 from leaks.publishing import breach_unpublish
 from tests.factories import breach_with
 from tests.support.checks import check
@@ -130,3 +134,116 @@ def test_an_unpublished_breach_is_not_named_even_if_the_replica_still_has_it(
     breach_unpublish(breach=shop)
     response = check(client, NUMBER)
     assert "Card shop members" not in response.content.decode()
+
+
+def _replica_down():
+    return mock.patch.object(
+        connections["replica"], "ensure_connection", side_effect=OperationalError("down")
+    )
+
+
+def test_a_check_reads_the_primary_while_the_replica_is_down(client, shop, replica_reads):
+    with Counted() as counted, _replica_down():
+        response = check(client, NUMBER)
+    assert response.status_code == 200
+    assert "Card shop members" in response.content.decode()
+    assert len(_lookup_reads(counted.primary.captured_queries)) == 1
+
+
+def test_ready_names_a_replica_that_is_down_and_stays_ready(client, replica_reads, settings):
+    settings.DATABASE_REPLICA_CHECK_SECONDS = 0
+    assert client.get("/healthz/ready").json() == {"status": "ok", "replica": "ok"}
+    with _replica_down():
+        response = client.get("/healthz/ready")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "replica": "down"}
+
+
+def test_a_lagging_replica_is_left_out_and_named(client, shop, replica_reads, monkeypatch):
+    monkeypatch.setattr(replica, "_probe", lambda: replica.ReplicaState(False, "lagging 45 s"))
+    with Counted() as counted:
+        response = check(client, NUMBER)
+    assert "Card shop members" in response.content.decode()
+    assert _lookup_reads(counted.replica.captured_queries) == []
+    assert len(_lookup_reads(counted.primary.captured_queries)) == 1
+    ready = client.get("/healthz/ready")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ok", "replica": "lagging 45 s"}
+
+
+def test_a_replica_failing_under_a_lookup_is_answered_by_the_primary(shop, replica_reads, caplog):
+    bucket = phone_bucket("+86" + NUMBER)
+    assert replica.replica_state().usable  # probed: up
+    with Counted() as counted, _replica_down():
+        entries = bucket_entries(bucket, current_version())
+        found = found_breaches(normalize(NUMBER))
+    assert [breach_id for _, breach_id in entries] == [shop.pk]
+    assert [breach.slug for breach in found] == ["shop"]
+    assert len(_lookup_reads(counted.primary.captured_queries)) == 2
+    # The failure marked it down: the second lookup went straight to the primary.
+    assert replica.replica_state() == replica.DOWN
+    assert "Read replica: down" in caplog.text
+
+
+def test_the_replica_is_probed_once_per_interval(shop, replica_reads, settings, monkeypatch):
+    probes = []
+    real = replica._probe
+    monkeypatch.setattr(replica, "_probe", lambda: probes.append(1) or real())
+    settings.DATABASE_REPLICA_CHECK_SECONDS = 60
+    for _ in range(3):
+        found_breaches(normalize(NUMBER))
+    assert len(probes) == 1
+    settings.DATABASE_REPLICA_CHECK_SECONDS = 0
+    found_breaches(normalize(NUMBER))
+    assert len(probes) == 2
+
+
+def test_the_lag_of_a_postgresql_standby(monkeypatch, settings):
+    """What the probe makes of the standby's row: (in recovery, caught up, replay age)."""
+    settings.DATABASE_REPLICA_MAX_LAG_SECONDS = 30
+    rows = {
+        "primary": (False, None, None),
+        "idle, caught up": (True, True, 3600.0),
+        "behind a little": (True, False, 12.0),
+        "behind": (True, False, 45.2),
+        "never replayed": (True, False, None),
+    }
+    states = {}
+    for name, row in rows.items():
+        cursor = mock.MagicMock()
+        cursor.__enter__.return_value.fetchone.return_value = row
+        fake = mock.MagicMock(vendor="postgresql")
+        fake.cursor.return_value = cursor
+        monkeypatch.setattr(replica, "connections", {"replica": fake})
+        states[name] = replica._probe().label
+    assert states == {
+        "primary": "ok",
+        "idle, caught up": "ok",
+        "behind a little": "ok",
+        "behind": "lagging 45 s",
+        "never replayed": "lagging (nothing replayed yet)",
+    }
+
+
+def test_a_replica_without_the_newest_schema_is_answered_for_by_the_primary(shop, replica_reads):
+    with mock.patch.object(
+        connections["replica"], "cursor", side_effect=ProgrammingError("no such column")
+    ):
+        found = found_breaches(normalize(NUMBER))
+    assert [breach.slug for breach in found] == ["shop"]
+    assert replica.replica_state() == replica.DOWN
+
+
+def test_a_change_of_the_replica_state_is_logged_once(replica_reads, settings, monkeypatch, caplog):
+    settings.DATABASE_REPLICA_CHECK_SECONDS = 0
+    states = iter(["ok", "lagging 45 s", "lagging 50 s", "lagging 55 s", "down", "ok", "ok"])
+    monkeypatch.setattr(
+        replica, "_probe", lambda: replica.ReplicaState((label := next(states)) == "ok", label)
+    )
+    for _ in range(7):
+        replica.replica_state()
+    assert [r.getMessage() for r in caplog.records if r.name == "breachcheck.replica"] == [
+        "Read replica: lagging 45 s (was ok)",
+        "Read replica: down (was lagging 55 s)",
+        "Read replica: ok (was down)",
+    ]
