@@ -258,7 +258,8 @@ class TencentStandin(Standin):
                     "Fee": 1 if code == "OK" else 0,
                     "SessionContext": "",
                     "Code": "Ok" if code == "OK" else code,
-                    "Message": "send success" if code == "OK" else MESSAGES.get(code, code),
+                    # Real answers may name the number: the backend must scrub it.
+                    "Message": "send success" if code == "OK" else f"{MESSAGES.get(code, code)}: {number}",
                     "IsoCode": "CN",
                 }
             )
@@ -409,7 +410,7 @@ class AliyunStandin(Standin):
         serial = f"{secrets.randbelow(10**18):018d}^0" if code == "OK" else ""
         self.sent.append(Sent(number, template, params, sign, serial, code))
         if code != "OK":
-            return self.error(code, MESSAGES.get(code, code))
+            return self.error(code, f"{MESSAGES.get(code, code)} {national}")
         return self.ok({"BizId": serial})
 
     def receipt(self, sent: Sent) -> dict[str, Any]:
