@@ -14,6 +14,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -296,7 +297,7 @@ class TencentBackend(TemplateBackend):
         profile = ClientProfile(signMethod="TC3-HMAC-SHA256", httpProfile=http)
         return SmsClient(Credential(key_id, secret), settings.SMS_REGION, profile)
 
-    def call(self, action: str, request: object) -> object:
+    def call(self, action: str, request: object) -> Any:
         from tencentcloud.common.exception.tencent_cloud_sdk_exception import (
             TencentCloudSDKException,
         )
@@ -353,7 +354,9 @@ class TencentBackend(TemplateBackend):
                 # Sub-accounts and individual accounts may not read templates: the
                 # credentials passed, the console tells the template's status.
                 if exc.code in _TENCENT_CANNOT_READ:
-                    report.append(f"{kind} template {template}: status readable in the console only")
+                    report.append(
+                        f"{kind} template {template}: status readable in the console only"
+                    )
                     continue
                 raise
             found = getattr(answer, "DescribeTemplateStatusSet", None) or []
@@ -388,7 +391,7 @@ class AliyunBackend(TemplateBackend):
         )
         return Client(config)
 
-    def call(self, method: str, request: object) -> object:
+    def call(self, method: str, request: object) -> Any:
         client = self.client()
         try:
             response = getattr(client, method)(request)
@@ -426,7 +429,9 @@ class AliyunBackend(TemplateBackend):
         """Harmless authenticated calls: the signature's and the templates' status."""
         from alibabacloud_dysmsapi20170525 import models
 
-        sign = self.call("query_sms_sign", models.QuerySmsSignRequest(sign_name=settings.SMS_SIGN_NAME))
+        sign = self.call(
+            "query_sms_sign", models.QuerySmsSignRequest(sign_name=settings.SMS_SIGN_NAME)
+        )
         if getattr(sign, "sign_status", None) != 1:
             raise self.operator(f"the signature is not approved ({sign.sign_status}).")
         report = [f"signature {settings.SMS_SIGN_NAME}: approved"]

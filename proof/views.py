@@ -42,7 +42,7 @@ class NotSent:
 
 
 def _text_code(request: HttpRequest, phone: Phone) -> NotSent | Decision | None:
-    """Text a code: None when a text went out; the gate's refusal; or why the provider did not take it."""
+    """Text a code: None when a text went out, else the gate's refusal or why no text went out."""
     try:
         ownership.ownership_code_send(phone=phone, request=request)
     except ownership.OwnershipLimited as exc:

@@ -232,7 +232,7 @@ def tencent_sms(settings) -> Iterator[object]:
     from tests.support.sms_providers import TencentStandin
 
     standin = TencentStandin().start()
-    _provider(settings, standin, "proof.sms.TencentBackend", standin.app_id)
+    _provider(settings, standin, "proof.sms.TencentBackend", TencentStandin.app_id)
     yield standin
     standin.stop()
 

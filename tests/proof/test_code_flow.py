@@ -93,9 +93,7 @@ def test_an_operator_error_says_the_site_cannot_send_texts(client, aliyun_sms, s
     assert OwnershipCode.objects.count() == 0
 
 
-def test_send_a_new_code_within_the_window_names_the_wait_and_keeps_the_code(
-    client, tencent_sms
-):
+def test_send_a_new_code_within_the_window_names_the_wait_and_keeps_the_code(client, tencent_sms):
     client.post(reverse("bc-proof-send"), {"phone": NUMBER})
     first = _last_code(tencent_sms)
     page = client.get(reverse("bc-proof-code"), **EN).content.decode()

@@ -64,7 +64,9 @@ def test_a_wrong_secret_is_the_providers_auth_error_and_an_operator_error(
     with pytest.raises(SmsOperatorError) as caught:
         send_text(NUMBER, CODE)
     assert provider.auth_failures == [
-        "AuthFailure.SignatureFailure" if provider.provider == "tencent" else "SignatureDoesNotMatch"
+        "AuthFailure.SignatureFailure"
+        if provider.provider == "tencent"
+        else "SignatureDoesNotMatch"
     ]
     assert caught.value.code == provider.auth_failures[0]
     assert provider.sent == []
@@ -109,7 +111,9 @@ def test_tencent_reads_the_numbers_own_status_behind_a_successful_request(tencen
 def test_an_aliyun_minute_cap_waits_a_minute(aliyun_sms, monkeypatch):
     from tests.support import sms_providers
 
-    monkeypatch.setitem(sms_providers.MESSAGES, "isv.BUSINESS_LIMIT_CONTROL", "触发分钟级流控Permits:1")
+    monkeypatch.setitem(
+        sms_providers.MESSAGES, "isv.BUSINESS_LIMIT_CONTROL", "触发分钟级流控Permits:1"
+    )
     aliyun_sms.answer(NUMBER, "isv.BUSINESS_LIMIT_CONTROL")
     with pytest.raises(SmsThrottled) as caught:
         send_text(NUMBER, CODE)
@@ -198,7 +202,9 @@ def test_plain_http_is_refused_off_the_loopback(provider, settings):
 def test_the_sdks_debug_logs_never_carry_the_number(provider, all_logs):
     send_text(NUMBER, CODE)
     rejected = {"aliyun": "isv.MOBILE_NUMBER_ILLEGAL"}
-    provider.answer(NUMBER, rejected.get(provider.provider, "FailedOperation.PhoneNumberInBlacklist"))
+    provider.answer(
+        NUMBER, rejected.get(provider.provider, "FailedOperation.PhoneNumberInBlacklist")
+    )
     with pytest.raises(SmsNumberRejected):
         send_text(NUMBER, CODE)
     _no_number("\n".join(r.getMessage() for r in all_logs.records))

@@ -127,9 +127,7 @@ class Standin:
     def post_receipts(self, url: str, sent: list[Sent] | None = None, **fields: Any) -> tuple:
         """POST this provider's delivery receipts for ``sent`` (default: every text
         delivered) to ``url``; ``fields`` override each receipt's fields."""
-        items = [
-            {**self.receipt(s), **fields} for s in (self.delivered if sent is None else sent)
-        ]
+        items = [{**self.receipt(s), **fields} for s in (self.delivered if sent is None else sent)]
         request = urllib.request.Request(  # noqa: S310 - a test URL on the loopback
             url,
             data=json.dumps(items, ensure_ascii=False).encode(),
@@ -152,6 +150,9 @@ def _sha256(data: bytes) -> str:
 
 def _hmac(key: bytes, text: str) -> bytes:
     return hmac.new(key, text.encode(), hashlib.sha256).digest()
+
+
+_AUTH_FIELDS = {"Credential", "SignedHeaders", "Signature"}
 
 
 def _auth_fields(header: str) -> tuple[str, dict[str, str]]:
@@ -193,9 +194,7 @@ class TencentStandin(Standin):
     def verify(self, request: BaseHTTPRequestHandler, body: bytes) -> str:
         """'' when the TC3-HMAC-SHA256 signature holds, else Tencent's error code."""
         algorithm, auth = _auth_fields(request.headers.get("Authorization", ""))
-        if algorithm != "TC3-HMAC-SHA256" or not {"Credential", "SignedHeaders", "Signature"} <= set(
-            auth
-        ):
+        if algorithm != "TC3-HMAC-SHA256" or not set(auth) >= _AUTH_FIELDS:
             return "AuthFailure.SignatureFailure"
         key_id, date, service, terminal = (auth["Credential"].split("/") + ["", "", "", ""])[:4]
         if key_id != self.key_id:
@@ -215,9 +214,7 @@ class TencentStandin(Standin):
             [request.command, path, query, headers, ";".join(signed), _sha256(body)]
         )
         scope = f"{date}/{service}/tc3_request"
-        to_sign = "\n".join(
-            ["TC3-HMAC-SHA256", str(timestamp), scope, _sha256(canonical.encode())]
-        )
+        to_sign = "\n".join(["TC3-HMAC-SHA256", str(timestamp), scope, _sha256(canonical.encode())])
         key = _hmac(("TC3" + self.secret).encode(), date)
         key = _hmac(_hmac(key, service), "tc3_request")
         expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
@@ -250,7 +247,11 @@ class TencentStandin(Standin):
             if code != "OK" and not code.startswith(("LimitExceeded.", "Invalid", "Failed")):
                 return self.error(code, MESSAGES.get(code, code))
             serial = f"2433:{secrets.randbelow(10**28):028d}" if code == "OK" else ""
-            self.sent.append(Sent(number, template, dict(zip(names, values)), sign, serial, code))
+            # A refusal's message may name the number: the backend must scrub it.
+            message = "send success" if code == "OK" else f"{MESSAGES.get(code, code)}: {number}"
+            self.sent.append(
+                Sent(number, template, dict(zip(names, values, strict=True)), sign, serial, code)
+            )
             statuses.append(
                 {
                     "SerialNo": serial,
@@ -258,12 +259,15 @@ class TencentStandin(Standin):
                     "Fee": 1 if code == "OK" else 0,
                     "SessionContext": "",
                     "Code": "Ok" if code == "OK" else code,
-                    # Real answers may name the number: the backend must scrub it.
-                    "Message": "send success" if code == "OK" else f"{MESSAGES.get(code, code)}: {number}",
+                    "Message": message,
                     "IsoCode": "CN",
                 }
             )
-        return 200, {"Response": {"SendStatusSet": statuses, "RequestId": _id()}}, "application/json"
+        return (
+            200,
+            {"Response": {"SendStatusSet": statuses, "RequestId": _id()}},
+            "application/json",
+        )
 
     def templates_status(self, params: dict[str, Any]) -> tuple[int, Any, str]:
         found = [
@@ -339,9 +343,7 @@ class AliyunStandin(Standin):
     def verify(self, request: BaseHTTPRequestHandler, body: bytes) -> str:
         """'' when the ACS3-HMAC-SHA256 signature holds, else Alibaba's error code."""
         algorithm, auth = _auth_fields(request.headers.get("Authorization", ""))
-        if algorithm != "ACS3-HMAC-SHA256" or not {"Credential", "SignedHeaders", "Signature"} <= set(
-            auth
-        ):
+        if algorithm != "ACS3-HMAC-SHA256" or not set(auth) >= _AUTH_FIELDS:
             return "IncompleteSignature"
         if auth["Credential"] != self.key_id:
             return "InvalidAccessKeyId.NotFound"
@@ -359,7 +361,7 @@ class AliyunStandin(Standin):
         if request.headers.get("x-acs-content-sha256") != _sha256(body):
             return "SignatureDoesNotMatch"
         signed = auth["SignedHeaders"].split(";")
-        present = {name.lower() for name in request.headers.keys()}
+        present = {name.lower() for name in request.headers}
         required = {"host"} | {n for n in present if n.startswith("x-acs-")}
         if "content-type" in present:
             required.add("content-type")
@@ -369,7 +371,9 @@ class AliyunStandin(Standin):
         pairs = urllib.parse.parse_qsl(url.query, keep_blank_values=True)
         encoded = sorted((_rfc3986(k), _rfc3986(v)) for k, v in pairs)
         query = "&".join(f"{k}={v}" for k, v in encoded)
-        headers = "".join(f"{name}:{(request.headers.get(name) or '').strip()}\n" for name in signed)
+        headers = "".join(
+            f"{name}:{(request.headers.get(name) or '').strip()}\n" for name in signed
+        )
         canonical = "\n".join(
             [request.command, url.path or "/", query, headers, ";".join(signed), _sha256(body)]
         )

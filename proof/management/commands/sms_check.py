@@ -8,7 +8,7 @@ from proof.sms import SmsError, TemplateBackend
 
 
 def _shown(value: str) -> str:
-    return "(not set)" if not value else value
+    return value or "(not set)"
 
 
 def _hidden(value: str) -> str:
@@ -49,7 +49,9 @@ class Command(BaseCommand):
     def _template_backend(self, backend: TemplateBackend) -> None:
         name = backend.provider
         self.stdout.write(f"{name}: SMS_ACCESS_KEY_ID {_hidden(settings.SMS_ACCESS_KEY_ID)}")
-        self.stdout.write(f"{name}: SMS_ACCESS_KEY_SECRET {_hidden(settings.SMS_ACCESS_KEY_SECRET)}")
+        self.stdout.write(
+            f"{name}: SMS_ACCESS_KEY_SECRET {_hidden(settings.SMS_ACCESS_KEY_SECRET)}"
+        )
         if name == "tencent":
             self.stdout.write(f"{name}: SMS_APP_ID {_shown(settings.SMS_APP_ID)}")
             self.stdout.write(f"{name}: SMS_REGION {settings.SMS_REGION}")
