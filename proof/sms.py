@@ -302,9 +302,8 @@ class TencentBackend(TemplateBackend):
             TencentCloudSDKException,
         )
 
-        client = self.client()
         try:
-            return getattr(client, action)(request)
+            return getattr(self.client(), action)(request)
         except TencentCloudSDKException as exc:
             code = str(exc.get_code() or "")
             message = str(exc.get_message() or "")
@@ -392,15 +391,14 @@ class AliyunBackend(TemplateBackend):
         return Client(config)
 
     def call(self, method: str, request: object) -> Any:
-        client = self.client()
         try:
-            response = getattr(client, method)(request)
+            response = getattr(self.client(), method)(request)
         except Exception as exc:  # the SDK's ClientException, ServerException, network errors
             code = str(getattr(exc, "code", "") or "")
             if not code or getattr(exc, "status_code", None) is None:
                 reason = type(getattr(exc, "inner_exception", exc)).__name__
                 raise SmsError(f"aliyun unreachable or no answer ({reason}).") from None
-            message = str(getattr(exc, "data", {}).get("Message", "") or exc)
+            message = str((getattr(exc, "data", None) or {}).get("Message", "") or exc)
             raise self.error(provider_errors.aliyun(code, message), code, message) from None
         body = response.body
         code = str(body.code or "")
