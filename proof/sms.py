@@ -393,6 +393,8 @@ class AliyunBackend(TemplateBackend):
     def call(self, method: str, request: object) -> Any:
         try:
             response = getattr(self.client(), method)(request)
+        except SmsError:
+            raise
         except Exception as exc:  # the SDK's ClientException, ServerException, network errors
             code = str(getattr(exc, "code", "") or "")
             if not code or getattr(exc, "status_code", None) is None:
