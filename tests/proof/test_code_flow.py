@@ -162,3 +162,14 @@ def test_an_expired_code_offers_a_new_one_without_asking_for_the_number(
 def test_send_a_new_code_without_a_pending_number_goes_to_the_start(client):
     assert client.post(reverse("bc-proof-again"))["Location"] == reverse("bc-proof-send")
     assert client.get(reverse("bc-proof-again")).status_code == 405
+
+
+def test_a_stranger_asking_in_the_window_is_told_a_code_was_already_texted(client, tencent_sms):
+    client.post(reverse("bc-proof-send"), {"phone": NUMBER})
+    stranger = type(client)()
+    again = stranger.post(reverse("bc-proof-send"), {"phone": NUMBER})
+    assert again["Location"] == reverse("bc-proof-code")
+    page = stranger.get(reverse("bc-proof-code"), **EN).content.decode()
+    assert "A code was texted to this number a few minutes ago" in page
+    assert "A new code is on its way" not in page
+    assert len(tencent_sms.sent) == 1

@@ -180,6 +180,23 @@ def test_a_missing_template_setting_is_an_operator_error_before_any_request(prov
     assert provider.actions == []
 
 
+@pytest.mark.parametrize(
+    "provider_name,code,error",
+    [
+        ("tencent", "InternalError.Timeout", SmsError),
+        ("tencent", "AuthFailure.SecretIdNotFound", SmsOperatorError),
+        ("aliyun", "isp.SYSTEM_ERROR", SmsError),
+        ("aliyun", "InvalidAccessKeyId.NotFound", SmsOperatorError),
+    ],
+)
+def test_a_standin_can_fail_every_request(request, provider_name, code, error):
+    standin = request.getfixturevalue(f"{provider_name}_sms")
+    standin.fail_all = code
+    with pytest.raises(SmsError) as caught:
+        send_text("+8613900139000", CODE)
+    assert type(caught.value) is error and caught.value.code == code
+
+
 def test_an_unreachable_provider_is_transient(provider, settings):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

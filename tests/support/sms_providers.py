@@ -413,6 +413,8 @@ class AliyunStandin(Standin):
             code = "isv.MOBILE_NUMBER_ILLEGAL"
         serial = f"{secrets.randbelow(10**18):018d}^0" if code == "OK" else ""
         self.sent.append(Sent(number, template, params, sign, serial, code))
+        if code in _ALIYUN_AUTH:
+            return self.error(code, MESSAGES.get(code, code), _ALIYUN_AUTH[code])
         if code != "OK":
             return self.error(code, f"{MESSAGES.get(code, code)} {national}")
         return self.ok({"BizId": serial})
@@ -434,6 +436,8 @@ class AliyunStandin(Standin):
 
 
 _ALIYUN_JSON = "application/json;charset=utf-8"
+# Authentication errors come back with an HTTP error status, not 200.
+_ALIYUN_AUTH = {"SignatureDoesNotMatch": 400, "InvalidAccessKeyId.NotFound": 404}
 
 
 def _rfc3986(value: str) -> str:

@@ -29,6 +29,9 @@ class Command(BaseCommand):
         self.stdout.write(f"SMS_BACKEND_INTERNATIONAL: {international}")
         self.stdout.write(f"SMS_SIGN_NAME: 【{settings.SMS_SIGN_NAME}】")
         self.stdout.write(f"SMS_PROVIDER_DAILY_LIMIT: {settings.SMS_PROVIDER_DAILY_LIMIT} a day")
+        if settings.SMS_PROVIDER_DAILY_LIMIT < 2:
+            # An alert never takes the last text of the day: a code may need it.
+            self.stdout.write(self.style.WARNING("  with fewer than 2, no alert is ever texted."))
         for path in dict.fromkeys([mainland, international]):
             try:
                 backend = import_string(path)()
