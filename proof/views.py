@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -96,13 +97,13 @@ def send_code(request: HttpRequest, phone: Phone) -> HttpResponse:
 
 def _waiting(retry_after: int) -> str:
     minutes = max(1, math.ceil(retry_after / 60))
-    return str(
-        _(
-            "A code was texted to this number a few minutes ago: type it here. "
-            "A new one can be sent in %(minutes)d min."
-        )
-        % {"minutes": minutes}
-    )
+    return ngettext(
+        "A code was texted to this number a few minutes ago: type it here. "
+        "A new one can be sent in %(minutes)d minute.",
+        "A code was texted to this number a few minutes ago: type it here. "
+        "A new one can be sent in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 @sensitive_post_parameters("phone")
