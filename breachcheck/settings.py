@@ -316,6 +316,18 @@ SMS_QUIET_HOURS = os.getenv("SMS_QUIET_HOURS", "22-8")
 # these networks (CIDRs, the provider's published callback addresses).
 SMS_RECEIPT_TOKEN = envsecret("SMS_RECEIPT_TOKEN")
 SMS_RECEIPT_ALLOWED_NETWORKS = envlist("SMS_RECEIPT_ALLOWED_NETWORKS")
+# Tencent Cloud (proof.sms.TencentBackend) and Alibaba Cloud (proof.sms.AliyunBackend):
+# the API key pair, Tencent's SmsSdkAppId, the approved templates' ids (the code's
+# one parameter is the 6 digits; the alert's are the count and the masked number),
+# Tencent's region, and the API's URL (default the provider's public endpoint;
+# plain http only on the loopback, for a local stand-in). docs/SMS.md.
+SMS_ACCESS_KEY_ID = envsecret("SMS_ACCESS_KEY_ID")
+SMS_ACCESS_KEY_SECRET = envsecret("SMS_ACCESS_KEY_SECRET")
+SMS_APP_ID = os.getenv("SMS_APP_ID", "")
+SMS_TEMPLATE_CODE = os.getenv("SMS_TEMPLATE_CODE", "")
+SMS_TEMPLATE_ALERT = os.getenv("SMS_TEMPLATE_ALERT", "")
+SMS_REGION = os.getenv("SMS_REGION", "ap-guangzhou")
+SMS_ENDPOINT = os.getenv("SMS_ENDPOINT", "")
 SMS_FROM = os.getenv("SMS_FROM", "")
 SMS_API_BASE_URL = os.getenv("SMS_API_BASE_URL", "https://api.twilio.com")
 SMS_ACCOUNT_SID = os.getenv("SMS_ACCOUNT_SID", "")
@@ -396,7 +408,13 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
     # Django's own console handler (DEBUG only) would print without the filter.
-    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # The SMS SDKs log whole requests (the number, the code) at DEBUG.
+        "tencentcloud_sdk_common": {"level": "WARNING"},
+        "alibabacloud-tea": {"level": "WARNING"},
+        "darabonba-core": {"level": "WARNING"},
+    },
 }
 # Hostile-dump limits: the longest line (or SQL value, JSON record) in bytes,
 # the most a compressed dump may unpack to, and the largest packed:unpacked

@@ -45,10 +45,12 @@ def sms_text(code: str) -> str:
 
 
 def ownership_code_send(*, phone: Phone, request: HttpRequest) -> OwnershipCode:
-    """Text a fresh code to the number, replacing any earlier one.
+    """Text a fresh code to the number; once it is on its way it replaces any earlier one.
 
-    Raises OwnershipLimited when a sending limit is reached, SmsError when the
-    provider fails (the code is then forgotten)."""
+    Every text is counted before it is sent (authorize_sms), and a text the
+    provider refused stays counted. Raises OwnershipLimited when a sending limit
+    is reached, SmsError (or one of its kinds) when the provider did not take the
+    text: the new code is then forgotten and an earlier one still works."""
     decision = authorize_sms(request, phone.e164)
     if not decision:
         raise OwnershipLimited(decision)
@@ -57,7 +59,6 @@ def ownership_code_send(*, phone: Phone, request: HttpRequest) -> OwnershipCode:
     now = timezone.now()
     with transaction.atomic():
         OwnershipCode.objects.filter(expires_at__lt=now).delete()
-        OwnershipCode.objects.filter(phone_hash=digest).delete()
         record = OwnershipCode.objects.create(
             phone_hash=digest,
             key_version=0,
@@ -69,6 +70,7 @@ def ownership_code_send(*, phone: Phone, request: HttpRequest) -> OwnershipCode:
     except Exception:
         record.delete()
         raise
+    OwnershipCode.objects.filter(phone_hash=digest).exclude(pk=record.pk).delete()
     return record
 
 

@@ -5,21 +5,28 @@ message by years. Errors carry the provider's code and a scrubbed message.
 """
 
 import base64
+import ipaddress
 import json
+import logging
 import sys
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.module_loading import import_string
 
+from disclosure.policy import shanghai_day_end
 from leaks.phones import InvalidPhone, normalize
 from leaks.redaction import redact
+from proof import provider_errors
+
+logger = logging.getLogger(__name__)
 
 
 class SmsError(Exception):
@@ -86,7 +93,7 @@ def send_text(to_e164: str, text: Text) -> str:
     return _backend_for(to_e164).send_text(to_e164, text)
 
 
-def _backend_for(to_e164: str) -> "FreeTextBackend":
+def _backend_for(to_e164: str) -> "FreeTextBackend | TemplateBackend":
     path = settings.SMS_BACKEND
     if not to_e164.startswith("+86"):
         path = getattr(settings, "SMS_BACKEND_INTERNATIONAL", "") or path
@@ -195,3 +202,246 @@ class TwilioBackend(FreeTextBackend):
         return SmsError(
             f"SMS provider refused the message (HTTP {exc.code}, code {code}): {message}", code=code
         )
+
+
+class TemplateBackend:
+    """A mainland provider: it sends an approved template with its parameters,
+    under the registered signature, never a sentence of ours."""
+
+    provider = ""
+    default_endpoint = ""
+
+    def send(self, to_e164: str, body: str) -> str:
+        raise SmsOperatorError(f"The {self.provider} backend sends only templates (send_text).")
+
+    def send_text(self, to_e164: str, text: Text) -> str:
+        raise NotImplementedError
+
+    def check(self) -> list[str]:
+        """A harmless authenticated call (manage.py sms_check): what it found, or SmsError."""
+        raise NotImplementedError
+
+    def template(self, kind: str) -> str:
+        template = {"code": settings.SMS_TEMPLATE_CODE, "alert": settings.SMS_TEMPLATE_ALERT}[kind]
+        if not template:
+            name = "SMS_TEMPLATE_CODE" if kind == "code" else "SMS_TEMPLATE_ALERT"
+            raise self.operator(f"{name} is not set.")
+        return template
+
+    def credentials(self) -> tuple[str, str]:
+        key_id, secret = settings.SMS_ACCESS_KEY_ID, settings.SMS_ACCESS_KEY_SECRET
+        if not key_id or not secret:
+            raise self.operator("SMS_ACCESS_KEY_ID and SMS_ACCESS_KEY_SECRET must be set.")
+        return key_id, secret
+
+    def endpoint(self) -> tuple[str, str]:
+        """(protocol, host[:port]) from SMS_ENDPOINT, or the provider's public endpoint.
+        Plain http only to the loopback (a local stand-in): a code in clear on a network
+        is a code for anyone on the path."""
+        url = urllib.parse.urlsplit(settings.SMS_ENDPOINT or self.default_endpoint)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise self.operator("SMS_ENDPOINT must be a URL such as https://host[:port].")
+        if url.scheme == "http" and not _loopback(url.hostname):
+            raise self.operator("SMS_ENDPOINT may use plain http only on the loopback.")
+        return url.scheme, url.netloc
+
+    def operator(self, message: str, code: str | None = None) -> SmsOperatorError:
+        # Logged here, once, without the number: the operator must act.
+        logger.error("SMS provider %s needs the operator: %s", self.provider, message)
+        return SmsOperatorError(message, code=code)
+
+    def error(self, kind: provider_errors.Kind, code: str, message: str) -> SmsError:
+        """The contract's exception for a provider's answer; the message scrubbed."""
+        text = f"{self.provider} refused the message ({code}): {redact(message)[:300]}"
+        if kind.kind == provider_errors.THROTTLED:
+            retry = kind.retry_after
+            if retry == provider_errors.UNTIL_MIDNIGHT:
+                retry = max(60, shanghai_day_end() - int(datetime.now(UTC).timestamp()))
+            return SmsThrottled(text, retry_after=retry, code=code)
+        if kind.kind == provider_errors.REJECTED:
+            return SmsNumberRejected(text, code=code)
+        if kind.kind == provider_errors.OPERATOR:
+            return self.operator(text, code)
+        return SmsError(text, code=code)
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+_TENCENT_CANNOT_READ = {
+    "FailedOperation.ProhibitSubAccountUse",
+    "FailedOperation.NotEnterpriseCertification",
+}
+
+
+class TencentBackend(TemplateBackend):
+    """Tencent Cloud SMS: SendSms of API 2021-01-11 through the official SDK, which
+    signs with TC3-HMAC-SHA256. One number per request, its own status read back."""
+
+    provider = "tencent"
+    default_endpoint = "https://sms.tencentcloudapi.com"
+
+    def client(self) -> object:
+        from tencentcloud.common.credential import Credential
+        from tencentcloud.common.profile.client_profile import ClientProfile
+        from tencentcloud.common.profile.http_profile import HttpProfile
+        from tencentcloud.sms.v20210111.sms_client import SmsClient
+
+        key_id, secret = self.credentials()
+        protocol, host = self.endpoint()
+        http = HttpProfile(protocol=protocol, endpoint=host, reqTimeout=settings.SMS_TIMEOUT)
+        profile = ClientProfile(signMethod="TC3-HMAC-SHA256", httpProfile=http)
+        return SmsClient(Credential(key_id, secret), settings.SMS_REGION, profile)
+
+    def call(self, action: str, request: object) -> Any:
+        from tencentcloud.common.exception.tencent_cloud_sdk_exception import (
+            TencentCloudSDKException,
+        )
+
+        try:
+            return getattr(self.client(), action)(request)
+        except TencentCloudSDKException as exc:
+            code = str(exc.get_code() or "")
+            message = str(exc.get_message() or "")
+            raise self.error(provider_errors.tencent(code), code, message) from None
+
+    def send_text(self, to_e164: str, text: Text) -> str:
+        from tencentcloud.sms.v20210111 import models
+
+        if not settings.SMS_APP_ID:
+            raise self.operator("SMS_APP_ID (the SmsSdkAppId) must be set.")
+        request = models.SendSmsRequest()
+        request.PhoneNumberSet = [to_e164]
+        request.SmsSdkAppId = settings.SMS_APP_ID
+        request.SignName = settings.SMS_SIGN_NAME
+        request.TemplateId = self.template(text.kind)
+        request.TemplateParamSet = list(text.params)
+        response = self.call("SendSms", request)
+        # Success of the request can hide a failed number: read the number's own status.
+        statuses = getattr(response, "SendStatusSet", None) or []
+        mine = [s for s in statuses if s.PhoneNumber == to_e164] or statuses[:1]
+        if len(mine) != 1:
+            raise SmsError("tencent answered without the number's status.")
+        status = mine[0]
+        code = str(status.Code or "")
+        if code != "Ok":
+            kind = provider_errors.tencent(code)
+            raise self.error(kind, code, str(status.Message or ""))
+        if not status.SerialNo:
+            raise SmsError("tencent answered without a serial number.")
+        return str(status.SerialNo)
+
+    def check(self) -> list[str]:
+        """A harmless authenticated call: the status of the configured templates."""
+        from tencentcloud.sms.v20210111 import models
+
+        report = []
+        for kind in ("code", "alert"):
+            template = self.template(kind)
+            request = models.DescribeSmsTemplateListRequest()
+            request.TemplateIdSet = [int(template)] if template.isdigit() else []
+            request.International = 0
+            if not request.TemplateIdSet:
+                raise self.operator(f"the {kind} template id {template!r} is not a number.")
+            try:
+                answer = self.call("DescribeSmsTemplateList", request)
+            except SmsOperatorError as exc:
+                # Sub-accounts and individual accounts may not read templates: the
+                # credentials passed, the console tells the template's status.
+                if exc.code in _TENCENT_CANNOT_READ:
+                    report.append(
+                        f"{kind} template {template}: status readable in the console only"
+                    )
+                    continue
+                raise
+            found = getattr(answer, "DescribeTemplateStatusSet", None) or []
+            status = found[0].StatusCode if found else None
+            if status != 0:
+                raise self.operator(f"the {kind} template {template} is not approved ({status}).")
+            report.append(f"{kind} template {template}: approved")
+        return report
+
+
+class AliyunBackend(TemplateBackend):
+    """Alibaba Cloud SMS (dysmsapi 2017-05-25): SendSms through the official SDK,
+    which signs with ACS3-HMAC-SHA256; TemplateParam is a JSON object."""
+
+    provider = "aliyun"
+    default_endpoint = "https://dysmsapi.aliyuncs.com"
+
+    def client(self) -> object:
+        from alibabacloud_dysmsapi20170525.client import Client
+        from alibabacloud_tea_openapi.utils_models import Config
+
+        key_id, secret = self.credentials()
+        protocol, host = self.endpoint()
+        timeout_ms = settings.SMS_TIMEOUT * 1000
+        config = Config(
+            access_key_id=key_id,
+            access_key_secret=secret,
+            protocol=protocol,
+            endpoint=host,
+            read_timeout=timeout_ms,
+            connect_timeout=timeout_ms,
+        )
+        return Client(config)
+
+    def call(self, method: str, request: object) -> Any:
+        try:
+            response = getattr(self.client(), method)(request)
+        except SmsError:
+            raise
+        except Exception as exc:  # the SDK's ClientException, ServerException, network errors
+            code = str(getattr(exc, "code", "") or "")
+            if not code or getattr(exc, "status_code", None) is None:
+                reason = type(getattr(exc, "inner_exception", exc)).__name__
+                raise SmsError(f"aliyun unreachable or no answer ({reason}).") from None
+            message = str((getattr(exc, "data", None) or {}).get("Message", "") or exc)
+            raise self.error(provider_errors.aliyun(code, message), code, message) from None
+        body = response.body
+        code = str(body.code or "")
+        if code != "OK":
+            message = str(body.message or "")
+            raise self.error(provider_errors.aliyun(code, message), code, message)
+        return body
+
+    def send_text(self, to_e164: str, text: Text) -> str:
+        from alibabacloud_dysmsapi20170525 import models
+
+        # Mainland numbers as 11 digits; others with their country code, no "+".
+        number = to_e164[3:] if to_e164.startswith("+86") else to_e164.lstrip("+")
+        request = models.SendSmsRequest(
+            phone_numbers=number,
+            sign_name=settings.SMS_SIGN_NAME,
+            template_code=self.template(text.kind),
+            template_param=json.dumps(text.named, ensure_ascii=False),
+        )
+        body = self.call("send_sms", request)
+        if not getattr(body, "biz_id", None):
+            raise SmsError("aliyun answered without a BizId.")
+        return str(body.biz_id)
+
+    def check(self) -> list[str]:
+        """Harmless authenticated calls: the signature's and the templates' status."""
+        from alibabacloud_dysmsapi20170525 import models
+
+        sign = self.call(
+            "query_sms_sign", models.QuerySmsSignRequest(sign_name=settings.SMS_SIGN_NAME)
+        )
+        if getattr(sign, "sign_status", None) != 1:
+            raise self.operator(f"the signature is not approved ({sign.sign_status}).")
+        report = [f"signature {settings.SMS_SIGN_NAME}: approved"]
+        for kind in ("code", "alert"):
+            template = self.template(kind)
+            answer = self.call(
+                "query_sms_template", models.QuerySmsTemplateRequest(template_code=template)
+            )
+            status = getattr(answer, "template_status", None)
+            if status != 1:
+                raise self.operator(f"the {kind} template {template} is not approved ({status}).")
+            report.append(f"{kind} template {template}: approved")
+        return report

@@ -219,3 +219,38 @@ def smtp_server(settings) -> Iterator[object]:
     settings.EMAIL_HOST_PASSWORD = ""
     yield server
     server.stop()
+
+
+def _provider(settings, standin, backend: str, app_id: str = "") -> None:
+    code, alert = standin.templates
+    settings.SMS_BACKEND = backend
+    settings.SMS_BACKEND_INTERNATIONAL = ""
+    settings.SMS_ENDPOINT = standin.url
+    settings.SMS_ACCESS_KEY_ID = standin.key_id
+    settings.SMS_ACCESS_KEY_SECRET = standin.secret
+    settings.SMS_APP_ID = app_id
+    settings.SMS_SIGN_NAME = "泄露查"
+    settings.SMS_TEMPLATE_CODE = code
+    settings.SMS_TEMPLATE_ALERT = alert
+
+
+@pytest.fixture
+def tencent_sms(settings) -> Iterator[object]:
+    """A local Tencent Cloud SMS API that checks TC3 signatures; the Tencent backend on it."""
+    from tests.support.sms_providers import TencentStandin
+
+    standin = TencentStandin().start()
+    _provider(settings, standin, "proof.sms.TencentBackend", TencentStandin.app_id)
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture
+def aliyun_sms(settings) -> Iterator[object]:
+    """A local Alibaba Cloud SMS API that checks ACS3 signatures; the Aliyun backend on it."""
+    from tests.support.sms_providers import AliyunStandin
+
+    standin = AliyunStandin().start()
+    _provider(settings, standin, "proof.sms.AliyunBackend")
+    yield standin
+    standin.stop()
