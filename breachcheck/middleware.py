@@ -1,9 +1,13 @@
-"""Security headers Django does not set itself (it has no built-in CSP before 6.0)."""
+"""Security headers Django does not set itself (it has no built-in CSP before 6.0),
+and sessions whose store failing is the gate's 503, not a 500."""
 
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.http import HttpRequest, HttpResponse
+
+from disclosure.responses import gate_closed, is_gate_failure
 
 
 class SecurityHeadersMiddleware:
@@ -23,3 +27,18 @@ class SecurityHeadersMiddleware:
         if settings.PERMISSIONS_POLICY:
             response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's, except that a session that cannot be saved because its store (the
+    Redis of the limits) failed answers the gate's 503: the view's answer is
+    dropped, as the next request could not be recognised anyway. (A session that
+    cannot be read is empty, as Django's cache store makes it: no proof, no result.)"""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        try:
+            return super().process_response(request, response)
+        except Exception as exc:
+            if is_gate_failure(exc):
+                return gate_closed(request, exc)
+            raise
