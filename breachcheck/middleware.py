@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.http import HttpRequest, HttpResponse
 
-from disclosure.responses import gate_closed, is_gate_failure
+from disclosure.responses import gate_closed, is_gate_closed, is_gate_failure
 
 
 class SecurityHeadersMiddleware:
@@ -30,12 +30,14 @@ class SecurityHeadersMiddleware:
 
 
 class SessionMiddleware(DjangoSessionMiddleware):
-    """Django's, except that a session that cannot be saved because its store (the
-    Redis of the limits) failed answers the gate's 503: the view's answer is
-    dropped, as the next request could not be recognised anyway. (A session that
-    cannot be read is empty, as Django's cache store makes it: no proof, no result.)"""
+    """Django's, except that a session whose store (the Redis of the limits) failed
+    answers the gate's 503 instead of the view's response: one that could not be
+    read (the view saw it empty: breachcheck/cache_sessions.py) or saved."""
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        failure = getattr(getattr(request, "session", None), "store_failure", None)
+        if failure is not None:
+            return response if is_gate_closed(response) else gate_closed(request, failure)
         try:
             return super().process_response(request, response)
         except Exception as exc:

@@ -113,8 +113,10 @@ def count(
             try:
                 current = backend.incr(key)
             except ValueError:
-                # It expired between add and incr: this request starts a new window.
-                backend.add(key, 1, period + EXPIRATION_FUDGE)
+                # It expired between add and incr: this request starts a new window;
+                # unless the cache refuses that too (a memcached that is gone).
+                if not backend.add(key, 1, period + EXPIRATION_FUDGE):
+                    raise GateUnavailable("the rate-limit counters cannot be written") from None
                 current = 1
     if not isinstance(current, int):
         # A cache that fails without raising (memcached answers None).

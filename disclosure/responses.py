@@ -110,11 +110,21 @@ def gate_closed(
     response["Cache-Control"] = "no-store"
     # Django would log every 503 as an error; the note above says it once a minute.
     response._has_been_logged = True  # type: ignore[attr-defined]
+    response.gate_closed = True  # type: ignore[attr-defined]
     return response
+
+
+def is_gate_closed(response: HttpResponse) -> bool:
+    """Is this gate_closed()'s 503 (so a middleware need not make another)?"""
+    return getattr(response, "gate_closed", False)
+
+
+# Views whose callers read JSON (the private check's script, the puzzle widget).
+JSON_VIEWS = {"bc-private-evaluate", "bc-pow-challenge"}
 
 
 def _wants_json(request: HttpRequest) -> bool:
     match = getattr(request, "resolver_match", None)
-    if match is not None and match.url_name == "bc-private-evaluate":
+    if match is not None and match.url_name in JSON_VIEWS:
         return True
     return request.content_type == "application/json"
