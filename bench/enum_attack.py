@@ -95,9 +95,12 @@ class Attacker:
         self.pow_solves = 0
         self.pow_cpu = 0.0
         status, headers, text = request(port, "GET", "/")
-        cookie = re.search(r"csrftoken=([^;]+)", headers.get("Set-Cookie", ""))[1]
-        self.cookie = f"csrftoken={cookie}"
-        self.token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text)[1]
+        cookie = re.search(r"csrftoken=([^;]+)", headers.get("Set-Cookie", ""))
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text)
+        if cookie is None or token is None:
+            raise RuntimeError(f"no form token on the check page (status {status})")
+        self.cookie = f"csrftoken={cookie[1]}"
+        self.token = token[1]
 
     def check(self, number: str, forwarded: str | None) -> tuple[int, str, str]:
         status, retry, text = self._post(number, forwarded, "")

@@ -27,7 +27,8 @@ class SessionStore(CacheSessionStore):
 
     def load(self) -> dict[str, Any]:
         try:
-            data = self._cache.get(self.cache_key)
+            # Django's cache store keeps its cache here; django-stubs does not declare it.
+            data = self._cache.get(self.cache_key)  # type: ignore[attr-defined]
         except STORE_ERRORS as exc:
             self.store_failure = exc
             data = None

@@ -47,6 +47,10 @@ def _gate_open():
     outage._state.update(closed_since=0.0, noted_at=0.0, refused=0)
 
 
+def site_sessions(settings) -> str:
+    return next(name for name, engine in SESSIONS.items() if engine == settings.SESSION_ENGINE)
+
+
 def numbers(count: int, start: int = 0) -> list[str]:
     return [f"1390013{9000 + start + i:04d}" for i in range(count)]
 
@@ -120,6 +124,9 @@ def test_the_api_looks_up_nothing_once_redis_is_gone(site):
         response = lookup(number)
         assert_closed(response, json_body=True)
         assert response.json()["error"] == "unavailable" and "breaches" not in response.json()
+    # A request that fails validation still counts against its key: it cannot be
+    # counted, so it is not answered either.
+    assert_closed(lookup("12345"), json_body=True)
     # A process that has not seen the key yet cannot read it either: still a 503.
     _known.clear()
     assert_closed(lookup(), json_body=True)
@@ -148,7 +155,7 @@ def test_codes_cannot_be_tried_once_redis_is_gone(site, settings, sms_outbox):
     # Refused before the code was looked at: not one of its attempts was spent.
     assert OwnershipCode.objects.get().attempts == 0
     site.start()
-    if settings.SESSION_ENGINE == SESSIONS["database"]:
+    if site_sessions(settings) == "database":
         # The session outlived the outage: the right code works once Redis is back.
         proven = client.post(reverse("bc-proof-code"), {"code": code})
         assert proven.status_code == 302 and proven["Location"] == reverse("bc-result")

@@ -44,10 +44,10 @@ class PrivateRedis:
             try:
                 client.ping()
                 return self
-            except redis.RedisError:
+            except redis.RedisError as exc:
                 if time.monotonic() > deadline or self.proc.poll() is not None:
                     self.kill()
-                    raise RuntimeError(f"redis-server did not start on port {self.port}")
+                    raise RuntimeError(f"redis-server did not start on port {self.port}") from exc
                 time.sleep(0.02)
 
     def kill(self) -> None:
