@@ -289,3 +289,21 @@ def test_a_cache_that_fails_without_raising_still_closes_the_gate(settings, rf):
     for increment in (True, False):
         with pytest.raises(GateUnavailable):
             count(rf.get("/"), group="t", subject="s", rate="5/h", increment=increment)
+
+
+def test_a_full_redis_that_may_not_evict_closes_the_gate(private_redis, rf):
+    import redis
+
+    from disclosure.counters import Counted, GateUnavailable, count_in_order, take_within
+
+    server = redis.Redis.from_url(private_redis.url)
+    server.config_set("maxmemory-policy", "noeviction")
+    server.config_set("maxmemory", int(server.info("memory")["used_memory"]) + 200_000)
+    with pytest.raises(redis.ResponseError):
+        for i in range(10_000):
+            server.set(f"filler-{i}", "x" * 1000)
+    with pytest.raises(GateUnavailable):
+        count_in_order(rf.get("/"), [Counted("t", "s", "5/h")])
+    with pytest.raises(GateUnavailable):
+        take_within(group="t", subject="s", limit=5, ends_at=int(time.time()) + 60)
+    assert_closed(Client().post("/", {"phone": NUMBER}, HTTP_ACCEPT_LANGUAGE="en"))
