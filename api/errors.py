@@ -2,13 +2,16 @@
 
 import logging
 
+import redis
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import HttpError, ValidationError
 
 from api import key_count
+from disclosure.counters import GateUnavailable
 from disclosure.policy import Decision
+from disclosure.responses import gate_closed
 
 log = logging.getLogger(__name__)
 
@@ -19,13 +22,14 @@ CODES_BY_STATUS = {
     404: "not_found",
     405: "method_not_allowed",
     429: "rate_limited",
+    503: "unavailable",
 }
 
 
 class ErrorOut(Schema):
     error: str = Field(
         description="A stable code: invalid_request, invalid_number, missing_api_key, "
-        "invalid_api_key, not_found, rate_limited or server_error."
+        "invalid_api_key, not_found, rate_limited, unavailable or server_error."
     )
     message: str = Field(description="What went wrong, for people, in the request's language.")
     reason: str | None = Field(
@@ -124,6 +128,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return error_response(api, request, 404, "not_found", _("No such breach."))
+
+    @api.exception_handler(GateUnavailable)
+    @api.exception_handler(redis.RedisError)
+    def unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # The limits cannot be counted (docs/FAIL_SAFE.md): nothing is answered and
+        # the key cannot be counted either; a 503 with Retry-After, never a 500.
+        return gate_closed(request, exc)
 
     @api.exception_handler(Exception)
     def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:

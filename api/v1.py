@@ -161,7 +161,14 @@ def latest_breach(request: HttpRequest) -> Breach:
 @api.post(
     "/lookup",
     auth=ApiKeyAuth(),
-    response={200: LookupOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut},
+    response={
+        200: LookupOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        429: ErrorOut,
+        503: ErrorOut,
+    },
     operation_id="lookup_number",
     openapi_extra={
         "responses": {

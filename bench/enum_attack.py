@@ -13,6 +13,11 @@ check N numbers:
                 the site is under pressure every anonymous check needs a proof-of-work
   botnet-pow    the same botnet solving every puzzle it is given (for --pow-seconds):
                 the report gives its answers per CPU-second of proof-of-work
+  redis-down    the server on a redis-server of its own, killed half-way through:
+                a harvester on one address, one victim's number from many networks,
+                an SMS bomber texting one number from many networks, and a private-
+                check evaluator on one address; what each got before and after (the
+                gate fails closed: nothing past the limits, 503s once Redis is gone)
 
 A real user (another network) checks their own number a few times during
 each attack, solving a puzzle when asked as their browser would; the report
@@ -90,9 +95,12 @@ class Attacker:
         self.pow_solves = 0
         self.pow_cpu = 0.0
         status, headers, text = request(port, "GET", "/")
-        cookie = re.search(r"csrftoken=([^;]+)", headers.get("Set-Cookie", ""))[1]
-        self.cookie = f"csrftoken={cookie}"
-        self.token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text)[1]
+        cookie = re.search(r"csrftoken=([^;]+)", headers.get("Set-Cookie", ""))
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text)
+        if cookie is None or token is None:
+            raise RuntimeError(f"no form token on the check page (status {status})")
+        self.cookie = f"csrftoken={cookie[1]}"
+        self.token = token[1]
 
     def check(self, number: str, forwarded: str | None) -> tuple[int, str, str]:
         status, retry, text = self._post(number, forwarded, "")
@@ -246,6 +254,10 @@ def main() -> int:
     }
     outcomes = []
     log = results_dir / "enum-gunicorn.log"
+    down_lines: list[str] = []
+    if not args.only or "redis-down" in args.only:
+        print(f"  redis-down: {min(n, 400)} attempts per attacker ...", flush=True)
+        down_lines = run_redis_down(base_env, work, log, args, min(n, 400))
     for name, (trusted, make_request, count) in scenarios.items():
         if args.only and name not in args.only:
             continue
@@ -275,7 +287,7 @@ def main() -> int:
             server.stop()
     shutil.rmtree(work, ignore_errors=True)
 
-    lines = report(outcomes, base_env, args)
+    lines = report(outcomes, base_env, args) + down_lines
     text = "\n".join(lines)
     print(text)
     out = results_dir / f"enum-{time.strftime('%Y%m%d-%H%M%S')}.txt"
@@ -283,6 +295,107 @@ def main() -> int:
     print(f"\nSaved to {out}")
     blocked_user = any(s != 200 for o in outcomes for s in o.user_statuses)
     return 1 if blocked_user else 0
+
+
+@dataclass
+class Phase:
+    attempts: int = 0
+    answers: int = 0  # 200: a result, an evaluation, a code page after a text
+    limited: int = 0
+    unavailable: int = 0
+    other: int = 0
+    texts: int = 0
+
+
+def run_redis_down(base_env: dict, work: Path, log: Path, args, count: int) -> list[str]:
+    """Four attackers against a server whose own Redis is killed half-way through."""
+    from leaks import private_client
+    from tests.support.redis_server import PrivateRedis
+
+    redis_server = PrivateRedis().start()
+    outbox = work / "redis-down-sms.jsonl"
+    env = {
+        **base_env,
+        "REDIS_URL": redis_server.url,
+        "TRUSTED_PROXIES": PROXY,
+        "SMS_BACKEND": "proof.sms.FileBackend",
+        "SMS_FILE_PATH": str(outbox),
+        "LOG_LEVEL": "ERROR",
+        # Each attacker meets its own limits, not the site-wide puzzle the others
+        # would raise (the botnet scenarios measure that).
+        "POW_CALM_CHECKS_PER_MINUTE": "1000000",
+    }
+    server = GunicornServer(env, log, workers=args.workers, ready_path="/")
+    port = server.port
+    harvester, victim_checker, bomber = Attacker(port), Attacker(port), Attacker(port)
+    victim = "13700137000"
+    harvested = numbers(count, seed=3)
+
+    def texts() -> int:
+        return len(outbox.read_text().splitlines()) if outbox.exists() else 0
+
+    def harvest(i: int) -> int:
+        return harvester.check(harvested[i], "198.51.100.7")[0]
+
+    def check_victim(i: int) -> int:
+        return victim_checker.check(victim, f"10.{i // 256 % 256}.{i % 256}.9")[0]
+
+    def bomb(i: int) -> int:
+        form = {"csrfmiddlewaretoken": bomber.token, "phone": victim}
+        headers = bomber._headers(f"172.{16 + i // 256 % 16}.{i % 256}.3")
+        status, _, _ = request(port, "POST", "/prove/", urllib.parse.urlencode(form), headers)
+        return status
+
+    def evaluate(i: int) -> int:
+        _blind, body = private_client.request_for("+86" + harvested[i])
+        headers = {"Content-Type": "application/json", "X-Forwarded-For": "198.51.100.8"}
+        return request(port, "POST", "/private/evaluate/", json.dumps(body), headers)[0]
+
+    attackers = {
+        "harvester (one address)": (harvest, 200),
+        "one number, many nets": (check_victim, 200),
+        "SMS bomber, many nets": (bomb, 302),
+        "private check (one addr)": (evaluate, 200),
+    }
+    phases: dict[str, list[Phase]] = {name: [Phase(), Phase()] for name in attackers}
+    killed_after = count // 2
+    try:
+        for half, indexes in enumerate([range(killed_after), range(killed_after, count)]):
+            if half == 1:
+                redis_server.kill()
+            for name, (attack, answered) in attackers.items():
+                phase = phases[name][half]
+                sent_before = texts()
+                with ThreadPoolExecutor(args.concurrency) as pool:
+                    for status in pool.map(attack, indexes):
+                        phase.attempts += 1
+                        phase.answers += status == answered
+                        phase.limited += status == 429
+                        phase.unavailable += status == 503
+                        phase.other += status not in (answered, 429, 503)
+                phase.texts = texts() - sent_before
+    finally:
+        server.stop()
+        redis_server.kill()
+    lines = [
+        "",
+        f"Redis down: the server's own redis-server killed after {killed_after} of {count} "
+        "requests per attacker (gunicorn "
+        f"--workers={args.workers}, {args.concurrency} concurrent connections)",
+        f"{'attacker':<26} {'Redis up: answers 429 texts':>28}   "
+        f"{'Redis down: answers 429 503 other texts':>40}",
+    ]
+    for name, (up, down) in phases.items():
+        lines.append(
+            f"{name:<26} {up.answers:>15} {up.limited:>5} {up.texts:>6}   "
+            f"{down.answers:>20} {down.limited:>4} {down.unavailable:>4} {down.other:>5} "
+            f"{down.texts:>5}"
+        )
+    lines.append(
+        "answers: a result or an evaluation (200); for the SMS bomber the code page (302), "
+        "texted or not: its texts column is what it got. No site-wide puzzle in this scenario."
+    )
+    return lines
 
 
 def report(outcomes: list[Outcome], env: dict, args) -> list[str]:

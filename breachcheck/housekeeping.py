@@ -17,7 +17,7 @@ NEW_KEYS_KEPT = timedelta(days=8)
 
 
 def expired_data_clear() -> dict[str, int]:
-    """Sessions hold proven numbers' keyed hashes; drop them as soon as they expire."""
+    """Sessions hold sealed numbers (proof/session.py); drop them as soon as they expire."""
     codes, _ = OwnershipCode.objects.filter(expires_at__lt=timezone.now()).delete()
     engine = import_module(settings.SESSION_ENGINE)
     engine.SessionStore.clear_expired()

@@ -9,6 +9,13 @@ own (single_connection_client, under a lock for threaded workers): a command
 taken from the pool first polls the socket to see it is clean, a syscall more
 on every cache call. A forked process (a Celery child) makes its own client,
 so no two processes share one socket.
+
+Failures: the connect and read timeouts are the settings' REDIS_TIMEOUT_SECONDS
+(CACHES OPTIONS), so a stopped or hung Redis fails a cache call within about
+that long; a failed call drops the connection and the next call connects
+again, so the gate opens by itself when Redis is back (docs/FAIL_SAFE.md).
+Threaded workers share the one connection under its lock: while Redis hangs
+they wait on each other's timeouts, so prefer sync workers or short timeouts.
 """
 
 import os

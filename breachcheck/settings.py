@@ -55,7 +55,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, with a failing session store answered as the gate's 503.
+    "breachcheck.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -64,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "breachcheck.middleware.SecurityHeadersMiddleware",
     "audit.context.AuditActorMiddleware",
+    # The limits cannot be counted (Redis down): 503, never an answer (docs/FAIL_SAFE.md).
+    "disclosure.middleware.GateClosedMiddleware",
 ]
 
 ROOT_URLCONF = "breachcheck.urls"
@@ -124,12 +127,20 @@ REDIS_URL = os.getenv("REDIS_URL", "")
 # for the disk: breachcheck/sessions.py); SESSION_ENGINE chooses otherwise.
 _SESSIONS = "breachcheck.cache_sessions" if REDIS_URL else "breachcheck.sessions"
 SESSION_ENGINE = os.getenv("SESSION_ENGINE", _SESSIONS)
+# A stopped or hung Redis must fail a request within about this many seconds
+# (connect and each read), not hang it: the gate then refuses (docs/FAIL_SAFE.md).
+REDIS_TIMEOUT_SECONDS = float(os.getenv("REDIS_TIMEOUT_SECONDS", "1"))
+REDIS_CACHE_OPTIONS = {
+    "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+    "socket_timeout": REDIS_TIMEOUT_SECONDS,
+}
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "breachcheck.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.getenv("CACHE_KEY_PREFIX", "bc"),
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
 else:

@@ -2,11 +2,18 @@
 
 Built on django-ratelimit's counters. Keys that name a number, an address, a
 username or an API key are keyed digests, so the cache never holds them.
+
+Fails closed: when the cache cannot be read or written (an error, a refused
+connection, a timeout), every counter raises GateUnavailable and counts
+nothing as allowed; django-ratelimit's own get_usage swallows such errors
+(and answers "not over"), so it is not used here.
 """
 
 import hashlib
 import hmac
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,14 +29,33 @@ from django_ratelimit.core import (
     _get_window,
     _make_cache_key,
     _split_rate,
-    get_usage,
 )
 from redis.commands.core import Script
+
+from disclosure import outage
 
 
 class GateUnavailable(Exception):
     """The counters cannot be read or written (the shared cache failed): the gate
-    cannot know what a request may do, so it refuses; it never opens."""
+    cannot know what a request may do, so it refuses; it never opens.
+    disclosure/middleware.py answers it with a 503."""
+
+
+# What a cache call raises when its server is down, refuses or times out.
+STORE_ERRORS: tuple[type[Exception], ...] = (redis.RedisError, OSError)
+
+
+@contextmanager
+def shared_store(what: str = "the rate-limit counters") -> Iterator[None]:
+    """Turn a failure of the shared cache inside the block into GateUnavailable."""
+    try:
+        yield
+    except STORE_ERRORS as exc:
+        raise GateUnavailable(f"{what} cannot be reached") from exc
+
+
+def _backend() -> BaseCache:
+    return caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
 
 
 @dataclass(frozen=True)
@@ -66,23 +92,37 @@ def period_seconds(rate: str) -> int:
 def count(
     request: HttpRequest, *, group: str, subject: str, rate: str, increment: bool = True
 ) -> Usage | None:
-    """Count one request against (group, subject) under ``rate``; None when the rate is off."""
+    """Count one request against (group, subject) under ``rate`` (or only read the
+    count); None when the rate is off. Raises GateUnavailable when the cache fails.
+
+    The keys, windows and expiries are django-ratelimit's (count_in_order bumps
+    the same counters); its get_usage is not used because it fails open."""
     if not rate or not settings.RATELIMIT_ENABLE:
         return None
-    usage = get_usage(
-        request,
-        group=group,
-        key=lambda _group, _request: opaque(subject),
-        rate=rate,
-        method=ALL,
-        increment=increment,
-    )
-    if usage is None:
-        return None
-    # time_left is the real end of this fixed window; -1 means the cache
-    # failed, and then the window's full length is the honest guess.
-    retry = usage["time_left"] if usage["time_left"] > 0 else period_seconds(rate)
-    return Usage(count=usage["count"], limit=usage["limit"], retry_after=max(1, retry))
+    limit, period = rate_parts(rate)
+    value = opaque(subject)
+    window = _get_window(value, period)
+    key = _make_cache_key(group, window, rate, value, ALL)
+    backend = _backend()
+    with shared_store():
+        if not increment:
+            current = backend.get(key, 0)
+        elif backend.add(key, 1, period + EXPIRATION_FUDGE):
+            current = 1
+        else:
+            try:
+                current = backend.incr(key)
+            except ValueError:
+                # It expired between add and incr: this request starts a new window;
+                # unless the cache refuses that too (a memcached that is gone).
+                if not backend.add(key, 1, period + EXPIRATION_FUDGE):
+                    raise GateUnavailable("the rate-limit counters cannot be written") from None
+                current = 1
+    if not isinstance(current, int):
+        # A cache that fails without raising (memcached answers None).
+        raise GateUnavailable("the rate-limit counters answered nothing")
+    left = window - int(time.time())
+    return Usage(count=current, limit=limit, retry_after=max(1, left if left > 0 else period))
 
 
 # Counting several layers in one round trip (Redis): the gate's layers are
@@ -145,7 +185,7 @@ def count_in_order(
     """Count ``counters`` in order, stopping after the first one over its limit
     (nothing is over when the limits are off); in the same round trip, check the
     guard and read what it reads along (see Guard)."""
-    backend = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
+    backend = _backend()
     reads = [guard.key, *guard.also_read] if guard else []
     active = [(i, c) for i, c in enumerate(counters) if c.rate]
     if not settings.RATELIMIT_ENABLE:
@@ -167,11 +207,9 @@ def count_in_order(
         return Counting()
     keys += [backend.make_key(name) for name in reads]
     args = [len(reads), str(guard.expected) if guard else "", *args]
-    try:
+    with shared_store():
         position, current, *values = _count_script(client)(keys, args, client)
-    except redis.RedisError:
-        # As django-ratelimit does when the cache fails: not over (fail open).
-        return Counting()
+    outage.note_working()
     seen = {
         name: None if value is None else _values.loads(value)
         for name, value in zip(reads, values, strict=True)
@@ -195,7 +233,8 @@ def _count_in_python(
     reads: list[str],
 ) -> Counting:
     # Not atomic, as a cache other than Redis cannot be (the embedded default).
-    found = backend.get_many(reads) if reads else {}
+    with shared_store():
+        found = backend.get_many(reads) if reads else {}
     seen = {name: found.get(name) for name in reads}
     if guard is not None and seen[guard.key] != guard.expected:
         return Counting(stale=True, seen=seen)
@@ -241,21 +280,20 @@ def take_within(*, group: str, subject: str, limit: int, ends_at: int) -> Usage:
     if that keeps it within ``limit``; ``usage.over`` tells a refusal (nothing
     taken). Raises GateUnavailable when the shared cache fails."""
     global _take_script
-    backend = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
+    backend = _backend()
     key = backend.make_key(f"bc:within:{group}:{ends_at}:{opaque(subject)}")
     retry = max(1, ends_at - int(time.time()))
     client = redis_client(backend)
     if client is None:
         # Not atomic, as a cache other than Redis cannot be (the embedded default).
-        used = backend.get(key, 0)
-        if used + 1 > limit:
-            return Usage(count=used + 1, limit=limit, retry_after=retry)
-        backend.set(key, used + 1, timeout=retry + 60)
+        with shared_store():
+            used = backend.get(key, 0)
+            if used + 1 > limit:
+                return Usage(count=used + 1, limit=limit, retry_after=retry)
+            backend.set(key, used + 1, timeout=retry + 60)
         return Usage(count=used + 1, limit=limit, retry_after=retry)
     if _take_script is None:
         _take_script = Script(client, _TAKE_WITHIN)
-    try:
+    with shared_store():
         taken, used = _take_script([key], [limit, ends_at], client)
-    except redis.RedisError as exc:
-        raise GateUnavailable("the rate-limit counters cannot be reached") from exc
     return Usage(count=used if taken else used + 1, limit=limit, retry_after=retry)

@@ -10,6 +10,8 @@ The lower bound stops a lucky solver from getting answers for almost nothing.
 Challenges are signed (HMAC) and carry their expiry, so the server keeps no
 state until a solution comes back; then the challenge's signature is stored
 in the cache until it expires, so each solution buys exactly one answer.
+When that record cannot be written, GateUnavailable is raised: a solution
+whose spending cannot be recorded buys nothing.
 
 Pairs with the ``altcha`` widget 3.x from npm (vendored in static/vendor/altcha).
 """
@@ -22,6 +24,8 @@ import time
 import altcha
 from django.conf import settings
 from django.core.cache import cache
+
+from disclosure.counters import shared_store
 
 ALGORITHM = "PBKDF2/SHA-256"
 FIELD_NAME = "altcha"
@@ -90,4 +94,5 @@ def _first_use(signature: str, expires_at: int) -> bool:
     key = "pow-spent:" + hashlib.sha256(signature.encode()).hexdigest()
     # Kept a little past expiry: after that verify_solution rejects it anyway.
     ttl = max(1, expires_at - int(time.time()) + 5)
-    return cache.add(key, 1, timeout=ttl)
+    with shared_store("the spent proof-of-work solutions"):
+        return cache.add(key, 1, timeout=ttl)

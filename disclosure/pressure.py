@@ -5,16 +5,18 @@ Anonymous check attempts are counted in per-minute buckets in the shared cache
 minute: this minute's count plus the share of last minute's count that still
 falls within the past 60 seconds, so a burst shows up at once and fades out
 within two minutes rather than at a bucket edge.
+
+Fails closed: when the cache cannot be read or written the pressure is not
+known, and GateUnavailable is raised (never "calm").
 """
 
 import math
 import time
 
-import redis
 from django.conf import settings
 from django.core.cache import cache, caches
 
-from disclosure.counters import redis_client
+from disclosure.counters import redis_client, shared_store
 
 BUCKET_SECONDS = 60
 
@@ -27,12 +29,13 @@ def record_check(now: float | None = None) -> None:
     """Count one anonymous check attempt site-wide."""
     key = _bucket_key(int(now if now is not None else time.time()) // BUCKET_SECONDS)
     # Two buckets are read; the third keeps the count safe across clock skew.
-    cache.add(key, 0, timeout=3 * BUCKET_SECONDS)
-    try:
-        cache.incr(key)
-    except ValueError:
-        # The key expired between add and incr (a process stalled for minutes).
-        cache.add(key, 1, timeout=3 * BUCKET_SECONDS)
+    with shared_store("the site's pressure"):
+        cache.add(key, 0, timeout=3 * BUCKET_SECONDS)
+        try:
+            cache.incr(key)
+        except ValueError:
+            # The key expired between add and incr (a process stalled for minutes).
+            cache.add(key, 1, timeout=3 * BUCKET_SECONDS)
 
 
 # Count one check and read this minute's and last minute's buckets: one round trip.
@@ -54,10 +57,8 @@ def record_check_and_rate(now: float | None = None) -> float:
         return checks_per_minute(now)
     bucket = int(now) // BUCKET_SECONDS
     keys = [backend.make_and_validate_key(_bucket_key(b)) for b in (bucket, bucket - 1)]
-    try:
+    with shared_store("the site's pressure"):
         current, previous = client.eval(_RECORD_AND_READ, 2, *keys, 3 * BUCKET_SECONDS)
-    except redis.RedisError:
-        return 0.0
     return _sliding(now, current, previous)
 
 
@@ -70,7 +71,8 @@ def checks_per_minute(now: float | None = None) -> float:
     """Recent anonymous checks per minute (a sliding 60-second window)."""
     now = now if now is not None else time.time()
     bucket = int(now) // BUCKET_SECONDS
-    counts = cache.get_many([_bucket_key(bucket), _bucket_key(bucket - 1)])
+    with shared_store("the site's pressure"):
+        counts = cache.get_many([_bucket_key(bucket), _bucket_key(bucket - 1)])
     return _sliding(now, counts.get(_bucket_key(bucket), 0), counts.get(_bucket_key(bucket - 1), 0))
 
 

@@ -292,7 +292,8 @@ class StagedHash(models.Model):
 
 class OwnershipCode(models.Model):
     """A pending SMS code proving a number. Neither the number nor the code is stored:
-    the number as its stored key (`leaks.hashing.phone_hash`), the code as an HMAC bound to it."""
+    the number as a keyed digest (`proof.session.number_digest`, under SECRET_KEY, not the
+    pepper), the code as an HMAC bound to it. Deleted when used, replaced or expired."""
 
     phone_hash = models.BinaryField(max_length=HASH_BYTES)
     key_version = models.PositiveSmallIntegerField()

@@ -1,16 +1,21 @@
 """What one browser session remembers about the numbers it checked and proved.
 
-One small typed object under one session key. It never holds a number in clear:
-the number the site needs again (to text a code without asking for it twice, or
-to show a result after the redirect) is sealed with a key derived from
-SECRET_KEY, and each entry is forgotten when its time is up: a result after
-SESSION_RESULT_TTL_SECONDS, a proof after OWNERSHIP_PROOF_TTL_SECONDS. The
-session itself expires with its last entry, and housekeeping deletes it then.
+One small typed object under one session key. It never holds a number in clear
+and never a digest of one: the number the site needs again (to text a code
+without asking for it twice, or to show a result after the redirect) is sealed
+(Fernet, a fresh IV each time, under a key derived from SECRET_KEY), so two
+sessions holding one number cannot be told apart by what they hold. An entry
+is named by a random id of its own, and found again for a number by unsealing
+the entries (a session holds a handful). Each entry is forgotten when its time
+is up: a result after SESSION_RESULT_TTL_SECONDS, a proof after
+OWNERSHIP_PROOF_TTL_SECONDS. The session itself expires with its last entry,
+and housekeeping deletes it then. What exactly is held: docs/ARCHITECTURE.md.
 """
 
 import base64
 import hashlib
 import hmac
+import secrets
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -26,7 +31,8 @@ _DIGEST_DOMAIN = b"breachcheck/number-digest/v1\x00"
 
 
 def number_digest(e164: str) -> bytes:
-    """A keyed digest that recognises a number again (codes are bound to it)."""
+    """A keyed digest that recognises a number again: pending ownership codes are
+    found by it (proof/ownership.py), from any browser. Never kept in a session."""
     key = settings.SECRET_KEY.encode()
     return hmac.new(key, _DIGEST_DOMAIN + e164.encode("ascii"), hashlib.sha256).digest()[:16]
 
@@ -38,21 +44,39 @@ def _fernet() -> Fernet:
 
 @dataclass
 class NumberEntry:
-    digest: str  # hex of number_digest()
+    id: str  # random, this session's name for the entry (no digest of the number)
     sealed: str  # the E.164 number, encrypted
     masked: str
     shown_until: int = 0  # its result may be shown again until then
     pending_until: int = 0  # a code was texted to it, valid until then
     proven_until: int = 0
 
+    @classmethod
+    def from_stored(cls, item: dict) -> "NumberEntry":
+        # Sessions saved before entries had ids named them by a digest: any name will do.
+        return cls(
+            id=item.get("id") or item.get("digest") or secrets.token_hex(8),
+            sealed=item["sealed"],
+            masked=item["masked"],
+            shown_until=item.get("shown_until", 0),
+            pending_until=item.get("pending_until", 0),
+            proven_until=item.get("proven_until", 0),
+        )
+
     def live(self, now: float) -> bool:
         return max(self.shown_until, self.pending_until, self.proven_until) > now
 
-    def phone(self) -> Phone | None:
+    def e164(self) -> str | None:
         try:
-            e164 = _fernet().decrypt(self.sealed.encode()).decode()
-            return normalize(e164)
-        except (InvalidToken, InvalidPhone):
+            return _fernet().decrypt(self.sealed.encode()).decode()
+        except (InvalidToken, UnicodeDecodeError):
+            return None
+
+    def phone(self) -> Phone | None:
+        e164 = self.e164()
+        try:
+            return normalize(e164) if e164 is not None else None
+        except InvalidPhone:
             return None
 
     @property
@@ -65,7 +89,8 @@ class NumberEntry:
 
     @property
     def digest_bytes(self) -> bytes:
-        return bytes.fromhex(self.digest)
+        """The number's digest, computed when a code is looked up (not stored)."""
+        return number_digest(self.e164() or "")
 
 
 @dataclass
@@ -80,7 +105,7 @@ class NumberState:
     def load(cls, request: HttpRequest) -> "NumberState":
         raw = request.session.get(_KEY) or {}
         now = time.time()
-        entries = [NumberEntry(**item) for item in raw.get("entries", [])]
+        entries = [NumberEntry.from_stored(item) for item in raw.get("entries", [])]
         state = cls(
             entries=[e for e in entries if e.live(now)],
             current=raw.get("current", ""),
@@ -104,20 +129,23 @@ class NumberState:
         request.session.set_expiry(max(1, int(last - time.time())))
 
     def entry_for(self, phone: Phone) -> NumberEntry:
-        digest = number_digest(phone.e164).hex()
-        for entry in self.entries:
-            if entry.digest == digest:
-                return entry
+        entry = self.holding(phone)
+        if entry is not None:
+            return entry
         entry = NumberEntry(
-            digest=digest,
+            id=secrets.token_hex(8),
             sealed=_fernet().encrypt(phone.e164.encode()).decode(),
             masked=phone.masked,
         )
         self.entries.append(entry)
         return entry
 
-    def find(self, digest: str) -> NumberEntry | None:
-        return next((e for e in self.entries if e.digest == digest), None)
+    def holding(self, phone: Phone) -> NumberEntry | None:
+        """The entry sealing this number, if any (found by unsealing, not by a digest)."""
+        return next((e for e in self.entries if e.e164() == phone.e164), None)
+
+    def find(self, entry_id: str) -> NumberEntry | None:
+        return next((e for e in self.entries if e.id == entry_id), None)
 
     @property
     def current_entry(self) -> NumberEntry | None:
@@ -129,8 +157,8 @@ class NumberState:
         return entry if entry is not None and entry.pending else None
 
     def is_proven(self, phone: Phone) -> bool:
-        entry = self.find(number_digest(phone.e164).hex())
-        return entry is not None and entry.proven
+        # Only proven entries are unsealed: most checks have none.
+        return any(e.proven and e.e164() == phone.e164 for e in self.entries)
 
     def proven_entries(self) -> list[NumberEntry]:
         return [e for e in self.entries if e.proven]
@@ -141,7 +169,7 @@ def remember_checked(request: HttpRequest, phone: Phone) -> NumberEntry:
     state = NumberState.load(request)
     entry = state.entry_for(phone)
     entry.shown_until = int(time.time()) + settings.SESSION_RESULT_TTL_SECONDS
-    state.current = entry.digest
+    state.current = entry.id
     state.save(request)
     return entry
 
@@ -150,7 +178,7 @@ def remember_pending(request: HttpRequest, phone: Phone) -> NumberEntry:
     state = NumberState.load(request)
     entry = state.entry_for(phone)
     entry.pending_until = int(time.time()) + settings.OWNERSHIP_CODE_TTL_SECONDS
-    state.pending = entry.digest
+    state.pending = entry.id
     state.save(request)
     return entry
 
@@ -160,7 +188,7 @@ def mark_proven(request: HttpRequest, entry: NumberEntry, *, show: bool = True) 
     (sensitive breaches included) is the one the result page shows, and otherwise
     no result of it is shown until a later check passes the gate."""
     state = NumberState.load(request)
-    mine = state.find(entry.digest)
+    mine = state.find(entry.id)
     if mine is None:
         return
     now = int(time.time())
@@ -169,10 +197,10 @@ def mark_proven(request: HttpRequest, entry: NumberEntry, *, show: bool = True) 
     mine.proven_until = now + settings.OWNERSHIP_PROOF_TTL_SECONDS
     if show:
         mine.shown_until = max(mine.shown_until, now + settings.SESSION_RESULT_TTL_SECONDS)
-        state.current = mine.digest
+        state.current = mine.id
     else:
         mine.shown_until = 0
-        if state.current == mine.digest:
+        if state.current == mine.id:
             state.current = ""
     # A proof raises the session's privileges: give it a fresh id.
     request.session.cycle_key()

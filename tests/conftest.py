@@ -17,6 +17,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
+from tests.support.redis_server import PrivateRedis
 from tests.support.services import CHROMIUM, need
 from tests.support.workers import purge_queue, start_worker, stop_worker
 
@@ -95,6 +96,26 @@ def redis_client(settings) -> Iterator[object]:
     empty()  # keys of an earlier run live on in Redis
     yield client
     empty()
+
+
+@pytest.fixture
+def private_redis(settings) -> Iterator[PrivateRedis]:
+    """A redis-server of the test's own (tests/support/redis_server.py) holding the
+    cache (the gate's counters) and REDIS_URL; the test may kill it. Sessions stay
+    where the settings put them: set SESSION_ENGINE to have them there too."""
+    need(PrivateRedis.available(), "redis-server")
+    server = PrivateRedis().start()
+    settings.REDIS_URL = server.url
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "breachcheck.redis_cache.RedisCache",
+            "LOCATION": server.url,
+            "KEY_PREFIX": "bc-private",
+            "OPTIONS": settings.REDIS_CACHE_OPTIONS,
+        }
+    }
+    yield server
+    server.kill()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "s" * 40)
 os.environ.setdefault("DEBUG", "1")
 
 from breachcheck.settings import *  # noqa: F403
-from breachcheck.settings import BASE_DIR, DATABASES, REDIS_URL
+from breachcheck.settings import BASE_DIR, DATABASES, REDIS_CACHE_OPTIONS, REDIS_URL
 
 # Under pytest-xdist each test process (gw0, gw1...) has a data folder, database, queue
 # and cache prefix of its own, and so have the worker processes it starts: they inherit
@@ -50,6 +50,7 @@ if REDIS_URL:
             "BACKEND": "breachcheck.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"bc-test{_SUFFIX}",
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
 else:
