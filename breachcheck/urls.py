@@ -1,8 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 
 from breachcheck import health
 from breachcheck.admin_login import admin_login
+from web.site import site_title
+
+# The admin is named after the site (in the reader's language), not "Django".
+admin.site.site_header = admin.site.site_title = lazy(site_title, str)()
+admin.site.index_title = _("Breaches, imports and alerts")
 
 urlpatterns = [
     path("healthz/live", health.live, name="bc-healthz-live"),

@@ -11,7 +11,12 @@ from imports.errors import error_for_web
 from leaks import data_classes
 from leaks.catalogue import breach_quality
 from leaks.models import Breach, ImportJob
-from leaks.publishing import PublishRefused, breach_publish, breach_unpublish
+from leaks.publishing import (
+    PublishRefused,
+    breach_publish,
+    breach_readiness,
+    breach_unpublish,
+)
 
 
 class BreachForm(forms.ModelForm):
@@ -85,6 +90,7 @@ class BreachAdmin(admin.ModelAdmin):
     search_fields = ("title", "slug", "domain")
     prepopulated_fields = {"slug": ("title",)}
     readonly_fields = (
+        "publish_state",
         "published_at",
         "pwn_count",
         "added_date",
@@ -94,6 +100,59 @@ class BreachAdmin(admin.ModelAdmin):
         "quality_figures",
     )
     inlines = [ImportJobInline]
+    fieldsets = [
+        (_("Publishing"), {"fields": ["publish_state"]}),
+        (None, {"fields": BreachForm.Meta.fields}),
+        (
+            _("Imports and figures"),
+            {
+                "fields": [
+                    "published_at",
+                    "pwn_count",
+                    "added_date",
+                    "modified_date",
+                    "import_link",
+                    "last_report",
+                    "quality_figures",
+                ]
+            },
+        ),
+    ]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Breach | None = None) -> list:
+        # A new breach has nothing to publish yet.
+        fieldsets = super().get_fieldsets(request, obj)
+        return fieldsets if obj is not None else fieldsets[1:2]
+
+    @admin.display(description=_("public"))
+    def publish_state(self, breach: Breach) -> str:
+        """Whether citizens see it, what is missing, and the way to (un)publish."""
+        url = reverse("bc-breach-publishing", kwargs={"breach_id": breach.pk})
+        readiness = breach_readiness(breach)
+        if breach.published_at:
+            state = format_html(
+                '<span class="published">{}</span>',
+                _("Published: citizens see it since %(when)s")
+                % {"when": breach.published_at.strftime("%Y-%m-%d %H:%M")},
+            )
+            action = _("Unpublish…")
+        else:
+            state = format_html('<span class="unpublished">{}</span>', _("Not published"))
+            action = _("Review and publish…") if not readiness.blocked else _("Why not yet…")
+        missing = ""
+        if readiness.missing:
+            missing = format_html(
+                " · {}",
+                _("%(count)s thing(s) citizens will see missing")
+                % {"count": len(readiness.missing)},
+            )
+        return format_html(
+            '<p class="publish-state">{}{} · <a class="button" href="{}">{}</a></p>',
+            state,
+            missing,
+            url,
+            action,
+        )
 
     @admin.action(description=_("Publish the selected breaches"), permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Breach]) -> None:
