@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -102,7 +104,7 @@ class BreachAdmin(admin.ModelAdmin):
     inlines = [ImportJobInline]
     fieldsets = [
         (_("Publishing"), {"fields": ["publish_state"]}),
-        (None, {"fields": BreachForm.Meta.fields}),
+        (None, {"fields": list(BreachForm.Meta.fields)}),
         (
             _("Imports and figures"),
             {
@@ -119,9 +121,9 @@ class BreachAdmin(admin.ModelAdmin):
         ),
     ]
 
-    def get_fieldsets(self, request: HttpRequest, obj: Breach | None = None) -> list:
+    def get_fieldsets(self, request: HttpRequest, obj: Breach | None = None) -> Any:
         # A new breach has nothing to publish yet.
-        fieldsets = super().get_fieldsets(request, obj)
+        fieldsets = list(super().get_fieldsets(request, obj))
         return fieldsets if obj is not None else fieldsets[1:2]
 
     @admin.display(description=_("public"))

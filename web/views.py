@@ -11,8 +11,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.debug import sensitive_post_parameters
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET
 
 from disclosure.policy import Decision, authorize_check, longest_window, pow_demanded
@@ -67,7 +67,7 @@ def check(request: HttpRequest) -> HttpResponse:
     if again and phone is None:
         form = CheckForm({"phone": ""})
         form.is_valid()
-        form.errors["phone"] = form.error_class([FORGOTTEN])
+        form.errors["phone"] = form.error_class([str(FORGOTTEN)])
         return _check_page(request, form, status=400)
     if phone is None:
         if request.method != "POST" or not form.is_valid():

@@ -32,6 +32,7 @@ def environment_names(source: str) -> set[str]:
             isinstance(node, ast.Subscript)
             and ast.unparse(node.value) == "os.environ"
             and isinstance(node.slice, ast.Constant)
+            and isinstance(node.slice.value, str)
         ):
             names.add(node.slice.value)
     return names
