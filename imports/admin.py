@@ -48,6 +48,7 @@ class BreachForm(forms.ModelForm):
 
 class ImportJobInline(admin.TabularInline):
     model = ImportJob
+    template = "admin/leaks/importjob_tabular.html"
     extra = 0
     can_delete = False
     # Few columns, so the page fits a laptop screen; the report link has the rest.
