@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from imports.errors import error_for_web
 from leaks import data_classes
@@ -146,7 +147,11 @@ class BreachAdmin(admin.ModelAdmin):
         if readiness.missing:
             missing = format_html(
                 " · {}",
-                _("%(count)s thing(s) citizens will see missing")
+                ngettext(
+                    "%(count)s thing citizens will see missing",
+                    "%(count)s things citizens will see missing",
+                    len(readiness.missing),
+                )
                 % {"count": len(readiness.missing)},
             )
         return format_html(

@@ -25,7 +25,7 @@ def test_the_breach_admin_page_says_it_is_not_published_and_links_to_publishing(
     page = admin_client.get(f"/admin/leaks/breach/{fresh.pk}/change/", **EN).content.decode()
     assert "Not published" in page
     assert f"/staff/breaches/{fresh.pk}/publishing/" in page
-    assert "3 thing(s) citizens will see missing" in page
+    assert "3 things citizens will see missing" in page
 
 
 def test_the_checklist_warns_of_what_citizens_will_see_missing_without_blocking(
