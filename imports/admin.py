@@ -174,6 +174,8 @@ class BreachAdmin(admin.ModelAdmin):
             else:
                 published = _("%(breach)s is published.") % {"breach": breach.title}
                 self.message_user(request, published, messages.SUCCESS)
+                for missing in breach_readiness(breach).missing:
+                    self.message_user(request, f"{breach.title}: {missing}", messages.WARNING)
 
     @admin.action(description=_("Unpublish the selected breaches"), permissions=["change"])
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Breach]) -> None:

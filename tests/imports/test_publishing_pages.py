@@ -123,3 +123,25 @@ def test_the_upload_page_wears_the_admin_look_not_the_citizens(admin_client):
     page = admin_client.get("/staff/imports/new/", **EN).content.decode()
     assert 'class="breadcrumbs"' in page and "css/staff.css" in page
     assert "The number you type is not stored" not in page
+
+
+def test_the_bulk_action_publishes_with_a_word_about_what_is_missing(admin_client, fresh):
+    response = admin_client.post(
+        "/admin/leaks/breach/",
+        {"action": "publish", "_selected_action": [fresh.pk]},
+        follow=True,
+        **EN,
+    )
+    page = response.content.decode()
+    assert "Card Shop is published." in page
+    assert "Card Shop: No breach date" in page
+    fresh.refresh_from_db()
+    assert fresh.published_at is not None
+
+
+def test_the_import_report_names_an_unknown_province_as_the_charts_do(admin_client, fresh):
+    job = fresh.imports.get()
+    job.report = {**job.report, "top_regions": {"CN": 2, "广东省": 1}}
+    job.save(update_fields=["report"])
+    page = admin_client.get(f"/staff/imports/{job.pk}/", **EN).content.decode()
+    assert "Unknown province: 2" in page and "CN: 2" not in page
