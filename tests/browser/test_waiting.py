@@ -53,3 +53,33 @@ def test_a_visitor_without_javascript_is_told_how_long_to_wait_and_keeps_the_num
         assert page.locator(".result .number").inner_text() == "138****8000"
     finally:
         context.close()
+
+
+def test_with_javascript_the_kept_number_goes_on_after_the_puzzle_without_typing(
+    browser, live_server, settings
+):
+    load_demo()
+    settings.RATELIMIT_CHECK_PER_IP = "1/h"
+    context = browser.new_context(locale="en-US", viewport={"width": 390, "height": 844})
+    # The server's check, not the private one: the page's form posts the number.
+    context.route("**/static/js/private-check.js", lambda route: route.abort())
+    page = context.new_page()
+    page.set_default_timeout(60000)
+    try:
+        page.goto(live_server.url + "/")
+        page.fill("input[name=phone]", "13700137000")
+        page.click("form.check button[type=submit]")
+        page.wait_for_selector(".result.miss")
+        page.goto(live_server.url + "/")
+        # Past the limit the home page already offers the puzzle; a form sent without
+        # it (the widget had not loaded, say) gets the waiting box.
+        page.locator("form.check altcha-widget").evaluate("e => e.remove()")
+        page.fill("input[name=phone]", DEMO_NUMBER)
+        page.click("form.check button[type=submit]")
+        page.locator(".waiting").wait_for()
+        page.wait_for_function("() => customElements.get('altcha-widget') !== undefined")
+        page.click(".waiting button[type=submit]")
+        page.wait_for_selector(".result.hit")
+        assert page.locator(".result .number").inner_text() == "138****8000"
+    finally:
+        context.close()
