@@ -80,7 +80,10 @@ def check(request: HttpRequest) -> HttpResponse:
     if decision.needs_pow:
         # A fresh form: the page never echoes the number back; "Check again" has it.
         remember_waiting(request, phone, decision.retry_after)
-        return _check_page(request, CheckForm(), status=429, decision=decision, waiting=phone)
+        fresh = CheckForm()
+        # The waiting box's button is the way on, not the empty field.
+        fresh.fields["phone"].widget.attrs.pop("autofocus", None)
+        return _check_page(request, fresh, status=429, decision=decision, waiting=phone)
     if not decision:
         return too_many_requests(request, decision)
     forget_waiting(request)
