@@ -145,3 +145,14 @@ def test_the_import_report_names_an_unknown_province_as_the_charts_do(admin_clie
     job.save(update_fields=["report"])
     page = admin_client.get(f"/staff/imports/{job.pk}/", **EN).content.decode()
     assert "Unknown province: 2" in page and "CN: 2" not in page
+
+
+def test_import_breach_publish_warns_of_what_citizens_will_see_missing(tmp_path, capsys):
+    from django.core.management import call_command
+
+    dump = tmp_path / "dump.csv"
+    dump.write_text("phone\n13800138000\n13900139000\n")
+    call_command("import_breach", str(dump), "--breach", "cli-shop", "--inline", "--publish")
+    err = capsys.readouterr().err
+    assert "Published, but: No breach date" in err
+    assert Breach.objects.get(slug="cli-shop").published_at is not None
