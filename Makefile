@@ -31,7 +31,10 @@ SECRETS := .data/pepper .data/secret-key .data/alerts-key
 
 # The embedded default is a development server: DEBUG is set here, never by default.
 # The demo number is printed again, boxed, once the worker and server banners are out.
+# `make run PORT=8001` serves on another port (links in mails and texts follow it).
+PORT ?= 8000
 run: export DEBUG = 1
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: $(STAMP) $(SECRETS)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
@@ -39,7 +42,7 @@ run: $(STAMP) $(SECRETS)
 	$(VENV)/bin/celery -A breachcheck worker --pool=solo --loglevel=INFO --beat \
 	  --schedule .data/celerybeat-schedule & \
 	  trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
-	  $(PY) manage.py runserver 127.0.0.1:8000
+	  $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 worker: $(STAMP)
 	$(VENV)/bin/celery -A breachcheck worker --loglevel=INFO

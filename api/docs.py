@@ -1,5 +1,8 @@
 """A docs page drawn on the server from the OpenAPI document.
 
+The document is English (api/v1.py marks its texts with N_); the page shows
+them in the reader's language.
+
 ninja's Swagger page needs a large script bundle; this page needs no script
 at all, so it works offline and under a strict Content-Security-Policy.
 """
@@ -9,6 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from ninja import NinjaAPI
 from ninja.openapi.docs import DocsBase
 
@@ -60,8 +64,8 @@ def operations(schema: dict) -> list[Operation]:
                 method=method.upper(),
                 path=path,
                 operation_id=spec.get("operationId", ""),
-                summary=spec.get("summary", ""),
-                description=spec.get("description", ""),
+                summary=_translated(spec.get("summary", "")),
+                description=_translated(spec.get("description", "")),
                 needs_key=bool(spec.get("security")),
             )
             for param in spec.get("parameters", []):
@@ -71,7 +75,7 @@ def operations(schema: dict) -> list[Operation]:
                         where=param["in"],
                         type=_type(param.get("schema", {}), components),
                         required=param.get("required", False),
-                        description=param.get("description", ""),
+                        description=_translated(param.get("description", "")),
                     )
                 )
             body = spec.get("requestBody", {}).get("content", {}).get("application/json")
@@ -84,13 +88,17 @@ def operations(schema: dict) -> list[Operation]:
                             where="body",
                             type=_type(prop, components),
                             required=name in model.get("required", []),
-                            description=prop.get("description", ""),
+                            description=_translated(prop.get("description", "")),
                         )
                     )
             for status, response in spec.get("responses", {}).items():
                 operation.responses.append((status, response.get("description", "")))
             result.append(operation)
     return result
+
+
+def _translated(text: str) -> str:
+    return gettext(text) if text else ""
 
 
 def _resolve(schema: dict, components: dict) -> dict:

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.utils.translation import gettext_noop as N_
 from ninja import Field, Schema
 from pydantic import AliasChoices, ConfigDict
 
@@ -14,19 +15,19 @@ class BreachOut(Schema):
     # Read from the model's slug, or from "name" when re-validated.
     name: str = Field(
         validation_alias=AliasChoices("slug", "name"),
-        description="Stable identifier (slug), used in /breaches/{name}.",
+        description=N_("Stable identifier (slug), used in /breaches/{name}."),
     )
     title: str
-    domain: str = Field(description="Domain of the breached service; empty when unknown.")
-    breach_date: datetime.date | None = Field(description="When the data was taken.")
-    added_date: datetime.datetime = Field(description="When the breach was added here.")
+    domain: str = Field(description=N_("Domain of the breached service; empty when unknown."))
+    breach_date: datetime.date | None = Field(description=N_("When the data was taken."))
+    added_date: datetime.datetime = Field(description=N_("When the breach was added here."))
     modified_date: datetime.datetime
-    pwn_count: int = Field(description="Distinct valid phone numbers in the breach.")
-    description: str = Field(description="Plain text.")
-    data_classes: list[str] = Field(description="Keys from /dataclasses.")
+    pwn_count: int = Field(description=N_("Distinct valid phone numbers in the breach."))
+    description: str = Field(description=N_("Plain text."))
+    data_classes: list[str] = Field(description=N_("Keys from /dataclasses."))
     is_verified: bool
     is_fabricated: bool
-    is_sensitive: bool = Field(description="Never returned by a lookup.")
+    is_sensitive: bool = Field(description=N_("Never returned by a lookup."))
     is_spam_list: bool
 
 
@@ -37,8 +38,8 @@ class BreachName(Schema):
 
 
 class DataClassOut(Schema):
-    key: str = Field(description="Stable key, as used in a breach's data_classes.")
-    name: str = Field(description="Name for people, in the request's language.")
+    key: str = Field(description=N_("Stable key, as used in a breach's data_classes."))
+    name: str = Field(description=N_("Name for people, in the request's language."))
 
 
 class LookupIn(Schema):
@@ -48,25 +49,31 @@ class LookupIn(Schema):
     number: str = Field(
         min_length=1,
         max_length=MAX_INPUT_LENGTH * 2,
-        description="The phone number in any usual form: 13800138000, +86 138 0013 8000, "
-        "010-65529988. Sent in the body so that it never appears in a URL or access log.",
+        description=N_(
+            "The phone number in any usual form: 13800138000, +86 138 0013 8000, "
+            "010-65529988. Sent in the body so that it never appears in a URL or access log."
+        ),
         examples=["+8613800138000"],
     )
     region: str | None = Field(
         None,
         pattern=r"^[A-Z]{2}$",
-        description="ISO 3166 region for numbers written without +country code "
-        "(default: the site's region, usually CN).",
+        description=N_(
+            "ISO 3166 region for numbers written without +country code "
+            "(default: the site's region, usually CN)."
+        ),
     )
     truncate_response: bool = Field(
-        True, description="Return only breach names (as Have I Been Pwned does by default)."
+        True, description=N_("Return only breach names (as Have I Been Pwned does by default).")
     )
-    include_unverified: bool = Field(True, description="Include breaches not verified yet.")
+    include_unverified: bool = Field(True, description=N_("Include breaches not verified yet."))
 
 
 class LookupOut(Schema):
     breaches: list[BreachOut | BreachName] = Field(
-        description="Breaches holding the number, newest first; empty when none. "
-        "Names only when truncate_response is true. Sensitive and retired breaches "
-        "are never included."
+        description=N_(
+            "Breaches holding the number, newest first; empty when none. "
+            "Names only when truncate_response is true. Sensitive and retired breaches "
+            "are never included."
+        )
     )

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition
 from ninja import Field, NinjaAPI, Query, Schema
@@ -92,8 +93,8 @@ cacheable = decorate_view(
 
 
 class BreachFilters(Schema):
-    domain: str = Field("", description="Only breaches of this domain (any case).")
-    include_unverified: bool = Field(True, description="Include breaches not verified yet.")
+    domain: str = Field("", description=N_("Only breaches of this domain (any case)."))
+    include_unverified: bool = Field(True, description=N_("Include breaches not verified yet."))
 
 
 @api.get(
@@ -101,9 +102,11 @@ class BreachFilters(Schema):
     response={200: list[BreachOut], **CATALOGUE_ERRORS},
     operation_id="list_breaches",
     openapi_extra=CACHE_HEADERS,
-    summary="List breaches",
-    description="Every breach the site lists (not retired), sensitive ones included, "
-    "newest added first. Filter by domain; leave out unverified ones if you like.",
+    summary=N_("List breaches"),
+    description=N_(
+        "Every breach the site lists (not retired), sensitive ones included, "
+        "newest added first. Filter by domain; leave out unverified ones if you like."
+    ),
 )
 @cacheable
 def list_breaches(request: HttpRequest, filters: Query[BreachFilters]) -> QuerySet[Breach]:
@@ -117,8 +120,8 @@ def list_breaches(request: HttpRequest, filters: Query[BreachFilters]) -> QueryS
     response={200: BreachOut, 404: ErrorOut, **CATALOGUE_ERRORS},
     operation_id="get_breach",
     openapi_extra=CACHE_HEADERS,
-    summary="Get one breach",
-    description="One breach by its name (slug). Retired breaches are not found.",
+    summary=N_("Get one breach"),
+    description=N_("One breach by its name (slug). Retired breaches are not found."),
 )
 @cacheable
 def get_breach(request: HttpRequest, name: str) -> Breach:
@@ -133,9 +136,11 @@ def get_breach(request: HttpRequest, name: str) -> Breach:
     response={200: list[DataClassOut], **CATALOGUE_ERRORS},
     operation_id="list_data_classes",
     openapi_extra=CACHE_HEADERS,
-    summary="List data classes",
-    description="The kinds of data a breach can expose, with names in the request's "
-    "language (Accept-Language).",
+    summary=N_("List data classes"),
+    description=N_(
+        "The kinds of data a breach can expose, with names in the request's "
+        "language (Accept-Language)."
+    ),
 )
 @cacheable
 def list_data_classes(request: HttpRequest) -> list[dict[str, str]]:
@@ -147,8 +152,8 @@ def list_data_classes(request: HttpRequest) -> list[dict[str, str]]:
     response={200: BreachOut, 404: ErrorOut, **CATALOGUE_ERRORS},
     operation_id="latest_breach",
     openapi_extra=CACHE_HEADERS,
-    summary="Get the latest breach",
-    description="The breach added most recently.",
+    summary=N_("Get the latest breach"),
+    description=N_("The breach added most recently."),
 )
 @cacheable
 def latest_breach(request: HttpRequest) -> Breach:
@@ -182,13 +187,15 @@ def latest_breach(request: HttpRequest) -> Breach:
             }
         }
     },
-    summary="Find the breaches that hold a phone number",
-    description="Needs an API key in X-Api-Key. The number travels in the JSON body so "
-    "it never lands in a URL or an access log. Sensitive and retired breaches are never "
-    "returned. An invalid number is a 400 with `error` invalid_number and a `reason`. "
-    "Lookups share each number's budget with the website (429 past it). When the site "
-    "shows results only after an SMS proof, every lookup is a 403 `proof_required`, "
-    "except with a trusted partner key, whose every lookup is audited.",
+    summary=N_("Find the breaches that hold a phone number"),
+    description=N_(
+        "Needs an API key in X-Api-Key. The number travels in the JSON body so "
+        "it never lands in a URL or an access log. Sensitive and retired breaches are never "
+        "returned. An invalid number is a 400 with `error` invalid_number and a `reason`. "
+        "Lookups share each number's budget with the website (429 past it). When the site "
+        "shows results only after an SMS proof, every lookup is a 403 `proof_required`, "
+        "except with a trusted partner key, whose every lookup is audited."
+    ),
 )
 def lookup_number(request: HttpRequest, payload: LookupIn) -> HttpResponse:
     try:

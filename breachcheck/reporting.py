@@ -4,15 +4,20 @@
 these pieces also cover the code that forgets: POST fields and local variables
 that hold a Phone or phone-like digits are hidden in error reports, exception
 messages are scrubbed, and a logging filter redacts phone-like digits from
-every log line and traceback.
+every log line and traceback. Mails printed instead of sent (the embedded
+default) pass the same redaction in the web process as in a worker, whose
+printed output Celery sends through the logging filter.
 """
 
+import io
 import logging
 import re
 from collections.abc import ItemsView
 from types import FrameType
 from typing import Any
 
+from django.core.mail.backends.console import EmailBackend as PlainConsoleEmailBackend
+from django.core.mail.message import EmailMessage
 from django.http import HttpRequest
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
@@ -82,3 +87,18 @@ class RedactNumbersFilter(logging.Filter):
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
         return True
+
+
+class ConsoleEmailBackend(PlainConsoleEmailBackend):
+    """Prints mails as Django's console backend does, with addresses and numbers
+    redacted as in the logs: a development mail shows its text and links, not
+    whom it was for."""
+
+    def write_message(self, message: EmailMessage) -> None:
+        stream, self.stream = self.stream, io.StringIO()
+        try:
+            super().write_message(message)
+            text = self.stream.getvalue()
+        finally:
+            self.stream = stream
+        self.stream.write(redact(text))

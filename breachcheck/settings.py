@@ -352,13 +352,14 @@ IMPORT_BATCH_SIZE = envint("IMPORT_BATCH_SIZE", "20000")
 # The site's public address, for links in emails and texts sent by workers.
 SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-# Email: SMTP when EMAIL_HOST is set, else printed to the console (embedded default).
+# Email: SMTP when EMAIL_HOST is set, else printed to the console (embedded default),
+# recipients and numbers redacted as in the logs.
 EMAIL_HOST = os.getenv("EMAIL_HOST", "")
 EMAIL_BACKEND = os.getenv(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if EMAIL_HOST
-    else "django.core.mail.backends.console.EmailBackend",
+    else "breachcheck.reporting.ConsoleEmailBackend",
 )
 EMAIL_PORT = envint("EMAIL_PORT", "587")
 EMAIL_HOST_USER = os.getenv("EMAIL_HOST_USER", "")

@@ -1,5 +1,6 @@
 """Take the README's screenshots: home, result, breach and about pages, in
-Chinese and English, on a phone (390x844) and a desktop (1280x900).
+Chinese and English, on a phone (390x844) and a desktop (1280x900); and the
+admin's side on a desktop: a finished import's page and its publish step.
 
 Runs a throw-away embedded site (its own SQLite file and keys in a temporary
 folder) with the demo breach, on a free 127.0.0.1 port, and drives Debian's
@@ -47,6 +48,33 @@ def main() -> None:
         [*manage, "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True
     )
     subprocess.run([*manage, "load_demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+    # A second, made-up breach imported but not published yet, and an admin to publish it.
+    dump = work / "hotel.csv"
+    dump.write_text("手机号,姓名\n" + "".join(f"1390013{n:04d},某人\n" for n in range(40)))
+    subprocess.run(
+        [
+            *manage,
+            "import_breach",
+            str(dump),
+            "--breach",
+            "demo-hotel",
+            "--title",
+            "示例：某酒店",
+            "--inline",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    password = secrets.token_urlsafe(16)
+    create_admin = (
+        "from django.contrib.auth.models import User; "
+        f"User.objects.create_superuser('admin', password={password!r})"
+    )
+    subprocess.run(
+        [*manage, "shell", "-c", create_admin], cwd=ROOT, env=env, check=True, capture_output=True
+    )
     port = free_port()
     server = subprocess.Popen(
         [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
@@ -64,6 +92,7 @@ def main() -> None:
             except OSError:
                 time.sleep(0.2)
         shoot(base)
+        shoot_admin(base, password)
     finally:
         server.terminate()
         server.wait()
@@ -94,6 +123,33 @@ def shoot(base: str) -> None:
                 context.close()
         browser.close()
     print(f"Saved to {OUT}")
+
+
+def shoot_admin(base: str, password: str) -> None:
+    """The admin's publish step: the finished import offers it, the publishing page
+    shows the checklist; desktop only (the admin is a desktop tool)."""
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=os.getenv("CHROMIUM_PATH", "/usr/bin/chromium"),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        for lang, locale in LANGUAGES.items():
+            context = browser.new_context(locale=locale, viewport=DEVICES["desktop"])
+            page = context.new_page()
+            page.goto(base + "/admin/login/")
+            page.fill("input[name=username]", "admin")
+            page.fill("input[name=password]", password)
+            page.click("input[type=submit], button[type=submit]")
+            page.wait_for_url(base + "/admin/")
+            page.screenshot(path=str(OUT / f"admin-home-desktop-{lang}.png"))
+            page.goto(base + "/admin/leaks/breach/?q=demo-hotel")
+            page.click("#result_list a:has-text('示例：某酒店')")
+            page.screenshot(path=str(OUT / f"admin-breach-desktop-{lang}.png"))
+            page.click(".publish-state a.button")
+            page.wait_for_selector("#publishing")
+            page.screenshot(path=str(OUT / f"admin-publish-desktop-{lang}.png"), full_page=True)
+            context.close()
+        browser.close()
 
 
 if __name__ == "__main__":

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -6,12 +8,18 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from imports.errors import error_for_web
 from leaks import data_classes
 from leaks.catalogue import breach_quality
 from leaks.models import Breach, ImportJob
-from leaks.publishing import PublishRefused, breach_publish, breach_unpublish
+from leaks.publishing import (
+    PublishRefused,
+    breach_publish,
+    breach_readiness,
+    breach_unpublish,
+)
 
 
 class BreachForm(forms.ModelForm):
@@ -41,6 +49,7 @@ class BreachForm(forms.ModelForm):
 
 class ImportJobInline(admin.TabularInline):
     model = ImportJob
+    template = "admin/leaks/importjob_tabular.html"
     extra = 0
     can_delete = False
     # Few columns, so the page fits a laptop screen; the report link has the rest.
@@ -85,6 +94,7 @@ class BreachAdmin(admin.ModelAdmin):
     search_fields = ("title", "slug", "domain")
     prepopulated_fields = {"slug": ("title",)}
     readonly_fields = (
+        "publish_state",
         "published_at",
         "pwn_count",
         "added_date",
@@ -94,6 +104,63 @@ class BreachAdmin(admin.ModelAdmin):
         "quality_figures",
     )
     inlines = [ImportJobInline]
+    fieldsets = [
+        (_("Publishing"), {"fields": ["publish_state"]}),
+        (None, {"fields": list(BreachForm.Meta.fields)}),
+        (
+            _("Imports and figures"),
+            {
+                "fields": [
+                    "published_at",
+                    "pwn_count",
+                    "added_date",
+                    "modified_date",
+                    "import_link",
+                    "last_report",
+                    "quality_figures",
+                ]
+            },
+        ),
+    ]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Breach | None = None) -> Any:
+        # A new breach has nothing to publish yet.
+        fieldsets = list(super().get_fieldsets(request, obj))
+        return fieldsets if obj is not None else fieldsets[1:2]
+
+    @admin.display(description=_("public"))
+    def publish_state(self, breach: Breach) -> str:
+        """Whether citizens see it, what is missing, and the way to (un)publish."""
+        url = reverse("bc-breach-publishing", kwargs={"breach_id": breach.pk})
+        readiness = breach_readiness(breach)
+        if breach.published_at:
+            state = format_html(
+                '<span class="published">{}</span>',
+                _("Published: citizens see it since %(when)s")
+                % {"when": breach.published_at.strftime("%Y-%m-%d %H:%M")},
+            )
+            action = _("Unpublish…")
+        else:
+            state = format_html('<span class="unpublished">{}</span>', _("Not published"))
+            action = _("Review and publish…") if not readiness.blocked else _("Why not yet…")
+        missing = ""
+        if readiness.missing:
+            missing = format_html(
+                " · {}",
+                ngettext(
+                    "%(count)s thing citizens will see missing",
+                    "%(count)s things citizens will see missing",
+                    len(readiness.missing),
+                )
+                % {"count": len(readiness.missing)},
+            )
+        return format_html(
+            '<p class="publish-state">{}{} · <a class="button" href="{}">{}</a></p>',
+            state,
+            missing,
+            url,
+            action,
+        )
 
     @admin.action(description=_("Publish the selected breaches"), permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Breach]) -> None:
@@ -107,6 +174,8 @@ class BreachAdmin(admin.ModelAdmin):
             else:
                 published = _("%(breach)s is published.") % {"breach": breach.title}
                 self.message_user(request, published, messages.SUCCESS)
+                for missing in breach_readiness(breach).missing:
+                    self.message_user(request, f"{breach.title}: {missing}", messages.WARNING)
 
     @admin.action(description=_("Unpublish the selected breaches"), permissions=["change"])
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Breach]) -> None:

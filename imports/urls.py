@@ -10,4 +10,10 @@ urlpatterns = [
         "staff/imports/<int:job_id>/discard/", views.import_discard_view, name="bc-import-discard"
     ),
     path("staff/imports/<int:job_id>/progress/", views.import_progress, name="bc-import-progress"),
+    path(
+        "staff/breaches/<int:breach_id>/publishing/",
+        views.breach_publishing,
+        name="bc-breach-publishing",
+    ),
+    path("staff/breaches/<int:breach_id>/preview/", views.breach_preview, name="bc-breach-preview"),
 ]

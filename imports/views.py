@@ -1,10 +1,12 @@
-"""Staff pages: upload a dump, then watch its import; the page survives a reload."""
+"""Staff pages: upload a dump, watch its import (the page survives a reload), then
+publish the breach: a checklist, a preview of its public page, one POST."""
 
 import shutil
 import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
@@ -13,13 +15,22 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from imports.errors import error_for_web
 from imports.forms import ENCODINGS, ImportOptionsForm, UploadForm
 from imports.jobs import import_create, import_discard_file, import_retry
 from imports.readers import DumpError
+from leaks.catalogue import breach_page
+from leaks.forms import CheckForm
 from leaks.models import Breach, ImportJob
+from leaks.publishing import (
+    PublishRefused,
+    breach_publish,
+    breach_readiness,
+    breach_unpublish,
+)
 
 
 @staff_member_required
@@ -45,7 +56,8 @@ def import_new(request: HttpRequest) -> HttpResponse:
                 user=_staff_user(request),
             )
         return redirect("bc-import-detail", job_id=job.pk)
-    return render(request, "leaks/import_new.html", {"form": form, "encodings": ENCODINGS})
+    context = {**admin.site.each_context(request), "form": form, "encodings": ENCODINGS}
+    return render(request, "leaks/import_new.html", context)
 
 
 def _require(request: HttpRequest, permission: str) -> None:
@@ -90,6 +102,8 @@ def _detail(
     status: int = 200,
 ) -> HttpResponse:
     context = {
+        **admin.site.each_context(request),
+        **_publishing(request, job.breach),
         "job": job,
         "progress": progress(job),
         "retry_form": retry_form,
@@ -162,3 +176,54 @@ def progress(job: ImportJob) -> dict:
         "seconds_left": round(left) if left is not None else None,
         "error": error_for_web(job),
     }
+
+
+def _publishing(request: HttpRequest, breach: Breach) -> dict:
+    return {
+        "readiness": breach_readiness(breach),
+        "can_publish": request.user.has_perm("leaks.change_breach"),
+    }
+
+
+@staff_member_required
+def breach_publishing(request: HttpRequest, breach_id: int) -> HttpResponse:
+    """Publish or unpublish a breach: GET shows the checklist, POST acts (audited by
+    the breach's save, audit/signals.py) and comes back here."""
+    _require(request, "leaks.change_breach")
+    breach = get_object_or_404(Breach, pk=breach_id)
+    if request.method == "POST":
+        if request.POST.get("action") == "unpublish":
+            breach_unpublish(breach=breach)
+            messages.success(
+                request, _("%(breach)s is hidden from the public.") % {"breach": breach}
+            )
+        else:
+            try:
+                breach_publish(breach=breach)
+            except PublishRefused as refused:
+                message = _("%(breach)s is not published: %(reason)s")
+                messages.error(request, message % {"breach": breach, "reason": refused.args[0]})
+            else:
+                messages.success(request, _("%(breach)s is published.") % {"breach": breach})
+        back = request.POST.get("next", "")
+        if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            return redirect(back)
+        return redirect("bc-breach-publishing", breach_id=breach.pk)
+    context = {
+        **admin.site.each_context(request),
+        **_publishing(request, breach),
+        "breach": breach,
+        "title": _("Publish %(breach)s") % {"breach": breach},
+    }
+    return render(request, "leaks/breach_publishing.html", context)
+
+
+@staff_member_required
+def breach_preview(request: HttpRequest, breach_id: int) -> HttpResponse:
+    """The breach's public page as citizens will see it, published or not."""
+    _require(request, "leaks.view_breach")
+    breach = get_object_or_404(Breach, pk=breach_id)
+    form = CheckForm()
+    form.fields["phone"].widget.attrs.pop("autofocus", None)
+    context = {**breach_page(breach), "form": form, "preview": True}
+    return render(request, "leaks/breach.html", context)

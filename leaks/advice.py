@@ -1,7 +1,9 @@
 """What to do after a leak, and what a leaked kind of data means.
 
 The one place the site's safety advice lives: the result and breach pages
-(templates/leaks/_advice.html) and alert emails all show SAFETY_ADVICE.
+(templates/leaks/_advice.html) and alert emails all show SAFETY_ADVICE; a
+result that found nothing shows ANTI_FRAUD_ADVICE, the items that do not
+speak of a leak (not found is not safe: fraud calls reach everyone).
 
 The numbers were checked against public police and MIIT notices (2021
 launch of the 12381 warning texts, police explanations of 96110): 96110 is
@@ -13,16 +15,12 @@ a number to report fraud to).
 
 from django.utils.translation import gettext_lazy as _
 
-SAFETY_ADVICE = [
-    _(
-        "Distrust callers who know your name or address, above all from 170, 171, 162, 165 "
-        "or 167 numbers: that knowledge may come from this leak."
-    ),
-    _(
-        "Never give a verification code, bank card details or a transfer to someone who "
-        "called or texted you, whoever they say they are."
-    ),
-    _("Change passwords you used on the leaked service and turn on a second login factor."),
+_NEVER_GIVE_CODES = _(
+    "Never give a verification code, bank card details or a transfer to someone who "
+    "called or texted you, whoever they say they are."
+)
+ANTI_FRAUD_ADVICE = [
+    _NEVER_GIVE_CODES,
     _(
         "Answer calls from 96110: it is the police's anti-fraud line, calling people who may "
         "be about to be cheated. You can also call 96110 to ask whether something is a fraud, "
@@ -37,6 +35,15 @@ SAFETY_ADVICE = [
         "A text from 12381 is a fraud warning from the Ministry of Industry and Information "
         "Technology; real ones carry no link and no number to call back."
     ),
+]
+SAFETY_ADVICE = [
+    _(
+        "Distrust callers who know your name or address, above all from 170, 171, 162, 165 "
+        "or 167 numbers: that knowledge may come from this leak."
+    ),
+    _NEVER_GIVE_CODES,
+    _("Change passwords you used on the leaked service and turn on a second login factor."),
+    *ANTI_FRAUD_ADVICE[1:],
 ]
 
 # What each data class (leaks.data_classes) means for the person it belongs

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Max, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
-from leaks import provinces
+from leaks import advice, data_classes, provinces
 from leaks.models import Breach, ImportJob
 from leaks.phones import KIND_LABELS, REASONS
 
@@ -25,6 +25,19 @@ DEFAULT_SORT = "added"
 # A province named for a handful of numbers says too much about those few
 # people; small regions are folded into "other".
 MIN_REGION_COUNT = 10
+
+
+def breach_page(breach: Breach) -> dict:
+    """The context of a breach's public page (web) and of its preview (staff)."""
+    quality = breach_quality(breach)
+    return {
+        "breach": breach,
+        "classes": [data_classes.label(key) for key in breach.data_classes],
+        "meanings": advice.meanings(breach.data_classes),
+        # Only where the numbers are registered: the dump's quality figures
+        # (invalid rows, duplicates, virtual operators) are for the admin.
+        "region_bars": quality.region_bars() if quality else [],
+    }
 
 
 def breaches_listed(

@@ -5,6 +5,8 @@ results or the API, and its alerts wait. Publishing shows it and queues the
 alerts of its finished imports; unpublishing hides it again.
 """
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +17,39 @@ from leaks.signals import import_visible
 
 class PublishRefused(Exception):
     """The breach cannot be published yet; the message says why."""
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """What an admin should know before publishing: what blocks it, and what
+    citizens would see missing (a warning, not a block)."""
+
+    blocked: str
+    missing: list[str]
+
+
+def breach_readiness(breach: Breach) -> Readiness:
+    blocked = ""
+    if not breach.imports.filter(status=ImportJob.Status.DONE).exists():
+        blocked = str(_("It has no finished import yet."))
+    elif breach.pwn_count == 0:
+        blocked = str(_("Its imports found no valid number."))
+    missing = [
+        str(text)
+        for text, there in (
+            (_("No breach date: citizens will not know how old the leak is."), breach.breach_date),
+            (
+                _("No description: citizens will not know what the service was."),
+                breach.description.strip(),
+            ),
+            (
+                _("No data classes: the page cannot say what leaked with the numbers."),
+                breach.data_classes,
+            ),
+        )
+        if not there
+    ]
+    return Readiness(blocked=blocked, missing=missing)
 
 
 def breach_publish(*, breach: Breach) -> None:

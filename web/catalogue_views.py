@@ -4,7 +4,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from leaks import advice, catalogue, data_classes
+from leaks import catalogue, data_classes
 from leaks.forms import CheckForm
 from leaks.lookups import totals
 
@@ -25,14 +25,8 @@ def breach_detail(request: HttpRequest, slug: str) -> HttpResponse:
     breach = catalogue.breach_listed(slug)
     if breach is None:
         raise Http404
-    quality = catalogue.breach_quality(breach)
     context = {
-        "breach": breach,
-        "classes": [data_classes.label(key) for key in breach.data_classes],
-        "meanings": advice.meanings(breach.data_classes),
-        # Only where the numbers are registered: the dump's quality figures
-        # (invalid rows, duplicates, virtual operators) are for the admin.
-        "region_bars": quality.region_bars() if quality else [],
+        **catalogue.breach_page(breach),
         "form": _check_form(),
         "require_proof": settings.RESULTS_REQUIRE_PROOF,
     }

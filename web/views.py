@@ -11,6 +11,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET
 
@@ -23,15 +24,24 @@ from leaks.phones import Phone
 from leaks.public_set import public_set
 from proof import session as proof_session
 from proof.views import send_code
+from web.waiting import forget_waiting, remember_waiting, waiting_phone
 
 LATEST = 5
 POW_FIELD = "altcha"
+WAITING_FIELD = "waiting"
+FORGOTTEN = _("The number you typed is no longer kept here: please type it again.")
 
 
 def _check_page(
-    request: HttpRequest, form: CheckForm, *, status: int = 200, decision: Decision | None = None
+    request: HttpRequest,
+    form: CheckForm,
+    *,
+    status: int = 200,
+    decision: Decision | None = None,
+    waiting: Phone | None = None,
 ) -> HttpResponse:
     public = public_set()
+    retry_after = max(1, decision.retry_after) if decision is not None else 0
     context = {
         "form": form,
         "totals": public.totals,
@@ -39,28 +49,44 @@ def _check_page(
         "latest": public.newest_added(LATEST),
         "pow": decision.pow_difficulty if decision is not None else pow_demanded(request),
         "pow_message": limit_message(decision) if decision is not None else "",
+        "waiting": waiting.masked if waiting is not None else "",
+        "wait_minutes": max(1, math.ceil(retry_after / 60)),
     }
     response = render(request, "leaks/check.html", context, status=status)
     if decision is not None:
-        response["Retry-After"] = str(decision.retry_after)
+        response["Retry-After"] = str(retry_after)
     return response
 
 
 @sensitive_post_parameters("phone", POW_FIELD)
 def check(request: HttpRequest) -> HttpResponse:
+    # "Check again" after a wait posts no number: it was kept sealed in the session.
+    again = request.method == "POST" and WAITING_FIELD in request.POST
+    phone = waiting_phone(request) if again else None
     form = CheckForm(request.POST or None)
-    if request.method != "POST" or not form.is_valid():
-        return _check_page(request, form, status=400 if form.is_bound else 200)
-    phone: Phone = form.cleaned_data["phone"]
+    if again and phone is None:
+        form = CheckForm({"phone": ""})
+        form.is_valid()
+        form.errors["phone"] = form.error_class([str(FORGOTTEN)])
+        return _check_page(request, form, status=400)
+    if phone is None:
+        if request.method != "POST" or not form.is_valid():
+            return _check_page(request, form, status=400 if form.is_bound else 200)
+        phone = form.cleaned_data["phone"]
     proven = proof_session.is_proven(request, phone)
     decision = authorize_check(
         request, phone.e164, pow_payload=request.POST.get(POW_FIELD), proven=proven
     )
     if decision.needs_pow:
-        # A fresh form: the page never echoes the number back.
-        return _check_page(request, CheckForm(), status=429, decision=decision)
+        # A fresh form: the page never echoes the number back; "Check again" has it.
+        remember_waiting(request, phone, decision.retry_after)
+        fresh = CheckForm()
+        # The waiting box's button is the way on, not the empty field.
+        fresh.fields["phone"].widget.attrs.pop("autofocus", None)
+        return _check_page(request, fresh, status=429, decision=decision, waiting=phone)
     if not decision:
         return too_many_requests(request, decision)
+    forget_waiting(request)
     if settings.RESULTS_REQUIRE_PROOF and not proven:
         # No answer before proof: a hit and a miss both lead to the code page.
         return send_code(request, phone)

@@ -9,6 +9,8 @@ import {
 const MAX_INPUT_LENGTH = 40;
 const SPREADSHEET_FLOAT = /^\+?\d+\.0+$/u;
 const SCIENTIFIC = /^[+-]?\d+(\.\d+)?[eE][+-]?\d+$/u;
+// leaks/phones.py's _EXTENSION: "ext. 12", "x12", "#12", "转 123", "分机 12" after a number.
+const EXTENSION = /\d[\s.\-]*(?:ext(?:ension)?\.?|x|#|转|分机)\s*\d*\s*$/iu;
 const LENGTH_REASONS = {
   INVALID_COUNTRY: "bad_country_code",
   NOT_A_NUMBER: "not_a_number",
@@ -24,6 +26,7 @@ export function normalize(raw, region = "CN") {
   if (text.length > MAX_INPUT_LENGTH) return { reason: "too_long_input" };
   if (SCIENTIFIC.test(text)) return { reason: "scientific_notation" };
   if (!/\p{Nd}/u.test(text)) return { reason: "not_a_number" };
+  if (EXTENSION.test(text)) return { reason: "extension" };
   const lengthReason = LENGTH_REASONS[validatePhoneNumberLength(text, region)];
   if (lengthReason) return { reason: lengthReason };
   const number = parsePhoneNumberFromString(text, region);

@@ -31,7 +31,7 @@ def _forms(number: str) -> list[str]:
 
 def _server_side(number: str) -> list[str]:
     html = check(Client(), number).content.decode()
-    return re.findall(r'<li class="breach"[^>]*>\s*<h2>([^<]+)</h2>', html)
+    return re.findall(r'<li class="breach"[^>]*>\s*<h2>(?:<a [^>]*>)?([^<]+)<', html)
 
 
 def _private_check(page, live_server, number: str, typed: str) -> tuple[list[str], list[str]]:

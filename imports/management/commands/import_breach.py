@@ -10,7 +10,7 @@ from imports.importer import import_run
 from imports.jobs import import_create
 from imports.readers import FORMATS
 from leaks.models import Breach, ImportJob
-from leaks.publishing import PublishRefused, breach_publish
+from leaks.publishing import PublishRefused, breach_publish, breach_readiness
 
 
 class Command(BaseCommand):
@@ -63,6 +63,10 @@ class Command(BaseCommand):
                 breach_publish(breach=job.breach)
             except PublishRefused as refused:
                 raise CommandError(f"Not published: {refused.args[0]}") from None
+            # Published anyway: the same warnings as the admin's checklist.
+            job.breach.refresh_from_db()
+            for missing in breach_readiness(job.breach).missing:
+                self.stderr.write(f"Published, but: {missing}")
 
     def _wait(self, job: ImportJob, timeout: float) -> ImportJob:
         deadline = time.monotonic() + timeout

@@ -1,10 +1,9 @@
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from imports.demo import DEMO_NUMBER, DEMO_SLUG, load_demo
-
-SITE = "http://127.0.0.1:8000/"
 
 
 def boxed(lines: list[str]) -> str:
@@ -30,5 +29,12 @@ class Command(BaseCommand):
         else:
             breach = load_demo()
             summary = f"Demo breach '{breach.slug}' holds {breach.pwn_count} numbers."
-        box = boxed([summary, f"Open {SITE} and check: {DEMO_NUMBER}"])
+        site = settings.SITE_URL + "/"
+        box = boxed(
+            [
+                summary,
+                f"Open {site} and check: {DEMO_NUMBER}",
+                "Texted codes and emails are printed in this terminal.",
+            ]
+        )
         self.stdout.write("\n" + box + "\n")

@@ -6,6 +6,12 @@ class Command(makemessages.Command):
 
     Readers raise ``DumpError("English msgid", ...)`` and the upload pages
     translate it when shown (imports/errors.py), so each first argument of
-    DumpError is a msgid too."""
+    DumpError is a msgid too. So is each argument of ``N_`` (gettext_noop), which
+    marks the API's English descriptions: the OpenAPI document stays English and
+    the docs page translates them when shown (api/docs.py)."""
 
-    xgettext_options = [*makemessages.Command.xgettext_options, "--keyword=DumpError"]
+    xgettext_options = [
+        *makemessages.Command.xgettext_options,
+        "--keyword=DumpError",
+        "--keyword=N_",
+    ]
