@@ -29,7 +29,7 @@ def waiting_phone(request: HttpRequest) -> Phone | None:
     kept = request.session.get(_KEY)
     if not kept or kept.get("until", 0) < time.time():
         return None
-    return NumberEntry(digest="", sealed=kept["sealed"], masked=kept["masked"]).phone()
+    return NumberEntry(id="", sealed=kept["sealed"], masked=kept["masked"]).phone()
 
 
 def forget_waiting(request: HttpRequest) -> None:
