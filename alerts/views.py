@@ -119,7 +119,12 @@ def pending(request: HttpRequest) -> HttpResponse:
         (subscription, services.subscription_contact(subscription))
         for subscription in subscriptions
     ]
-    context = {"items": items, "all_on": all(s.confirmed for s in subscriptions)}
+    context = {
+        "items": items,
+        "all_on": all(s.confirmed for s in subscriptions),
+        # The days the confirmation mail names, so the page and the mail agree.
+        "days": max(settings.ALERTS_CONFIRM_MAX_AGE // 86400, 1),
+    }
     return render(request, "alerts/pending.html", context)
 
 

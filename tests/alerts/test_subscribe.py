@@ -77,6 +77,9 @@ def test_it_emails_a_signed_confirmation_link_through_smtp(proven, smtp_server):
     page = proven.get(reverse("bc-alerts-pending"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "m***@example.com" in page and EMAIL not in page
     assert "Almost done" in page and "are on" not in page
+    # The page names the same time as the mail, and one subscription is no bullet list.
+    assert "works for 2 days" in page
+    assert "<li>" not in page.split("Almost done")[1].split("See or delete")[0]
 
 
 def test_text_message_alerts_are_on_at_once_after_the_proof(proven, sms_outbox):
