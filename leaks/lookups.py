@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from django.db import connections, router
 from django.db.models import QuerySet
 
-from leaks.hashing import KEY_BYTES, bucket_range, key_bytes, phone_hashes, stored_key
+from leaks.hashing import KEY_BYTES, bucket_range, phone_hashes, stored_key
 from leaks.lookup_reads import lookup_reads
 from leaks.models import Breach, Exposure, LegacyExposure
 from leaks.phones import Phone
@@ -73,9 +73,10 @@ def private_breaches() -> QuerySet[Breach]:
     return Breach.objects.public().filter(is_sensitive=False)
 
 
-def bucket_entries(bucket: int, version: int) -> list[tuple[bytes, int]]:
-    """The private check's answer: (6-byte output prefix, breach id) of every exposure
-    in the bucket under one key version, in public breaches only; one index range scan."""
+def bucket_entries(bucket: int, version: int) -> list[tuple[int, int]]:
+    """The private check's answer: (OPRF output prefix, breach id) of every exposure
+    in the bucket under one key version, in public breaches only; one index range scan.
+    The prefix is the stored key's bits after the bucket's (48 at 16-bit buckets)."""
     first, last = bucket_range(bucket)
     rows = Exposure.objects.filter(
         phone_key__gte=first,
@@ -83,8 +84,9 @@ def bucket_entries(bucket: int, version: int) -> list[tuple[bytes, int]]:
         key_version=version,
         breach__in=private_breaches(),
     ).values_list("phone_key", "breach_id")
+    low = first  # the bucket's first key: a prefix is the distance from it
     with lookup_reads():
-        return [(key_bytes(key)[2:], breach_id) for key, breach_id in rows]
+        return [(key - low, breach_id) for key, breach_id in rows]
 
 
 def totals() -> dict:

@@ -1,0 +1,140 @@
+"""The private check's answer on the wire: a compact binary body, and its decoder.
+
+Pure functions, no Django: `leaks.private_client` decodes with them, and
+static/js/private-check.js implements the same decoder (a node test compares both).
+
+    offset  size  field (integers big-endian)
+    0       4     magic "BCPA"
+    4       1     format (1)
+    5       1     bucket bits B (16 by default): an entry's prefix has 64 - B bits
+    6       4     key version
+    10      32    the evaluated element (RFC 9497 BlindEvaluate)
+    42      4     T, the breach table's length
+    46      4T    the breach ids the entries name, ascending
+    ..      4     N, the number of entries
+    ..      1     k, the Rice parameter of the prefixes' differences
+    ..      1     w, the bits of a breach index (0 when T <= 1)
+    ..            N entries, sorted by prefix, as one bit stream (most significant
+                  bit first), the last byte padded with zero bits:
+                    the difference to the previous prefix (the first: the prefix),
+                      Golomb-Rice coded: q = d >> k ones, a zero, then d's low k bits
+                    the length of the breach list minus one, in unary (ones, a zero)
+                    each breach as its w-bit index into the table
+
+Sorted 64 - B bit values spread evenly cost about 64 - B - log2(N) + 1.5 bits each
+to code this way, so a bucket of 15,000 entries at 16-bit buckets takes about
+36 bits a prefix, plus one bit and the index for each entry's breach list.
+"""
+
+import struct
+from dataclasses import dataclass
+
+MAGIC = b"BCPA"
+FORMAT = 1
+ELEMENT_BYTES = 32
+KEY_BITS = 64
+_HEAD = struct.Struct(">4sBBI32s")
+
+
+class MalformedAnswer(ValueError):
+    """The bytes are not an answer of this format."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    bucket_bits: int
+    version: int
+    evaluated: bytes
+    # (prefix, breach ids) of every entry, sorted by prefix.
+    entries: list[tuple[int, tuple[int, ...]]]
+
+    @property
+    def prefix_bits(self) -> int:
+        return KEY_BITS - self.bucket_bits
+
+    def breaches_of(self, prefix: int) -> set[int]:
+        """The breach ids of the entries whose prefix is ``prefix`` (at most one, but
+        a padding entry could share it by a chance of one in 2^42 or less)."""
+        return {b for entry, ids in self.entries if entry == prefix for b in ids}
+
+
+def rice_parameter(count: int, prefix_bits: int) -> int:
+    """The Rice parameter for ``count`` sorted values spread over ``prefix_bits`` bits:
+    about log2 of the mean difference times ln 2."""
+    mean = (1 << prefix_bits) // max(count, 1)
+    return max(0, (mean * 69 // 100).bit_length() - 1)
+
+
+def encode_entries(entries: list[tuple[int, tuple[int, ...]]], prefix_bits: int) -> bytes:
+    """The part of an answer after the evaluated element: the breach table and the
+    entries (sorted by prefix here; breach ids of a list in any order)."""
+    entries = sorted(entries)
+    table = sorted({breach for _, ids in entries for breach in ids})
+    index = {breach: i for i, breach in enumerate(table)}
+    k = rice_parameter(len(entries), prefix_bits)
+    width = max(len(table) - 1, 0).bit_length()
+    low = (1 << k) - 1
+    parts: list[str] = []
+    previous = 0
+    for prefix, ids in entries:
+        if not 0 <= prefix < 1 << prefix_bits or not ids or prefix < previous:
+            raise ValueError("entries need distinct prefixes in range and a breach each")
+        delta, previous = prefix - previous, prefix
+        parts.append("1" * (delta >> k) + "0")
+        if k:
+            parts.append(format(delta & low, f"0{k}b"))
+        parts.append("1" * (len(ids) - 1) + "0")
+        if width:
+            parts.extend(format(index[breach], f"0{width}b") for breach in sorted(ids))
+    bits = "".join(parts)
+    bits += "0" * (-len(bits) % 8)
+    stream = int(bits, 2).to_bytes(len(bits) // 8, "big") if bits else b""
+    return b"".join(
+        [
+            struct.pack(f">I{len(table)}I", len(table), *table),
+            struct.pack(">IBB", len(entries), k, width),
+            stream,
+        ]
+    )
+
+
+def encode(*, bucket_bits: int, version: int, evaluated: bytes, body: bytes) -> bytes:
+    """A whole answer: the head, then ``body`` from `encode_entries`."""
+    return _HEAD.pack(MAGIC, FORMAT, bucket_bits, version, evaluated) + body
+
+
+def decode(data: bytes) -> Answer:
+    try:
+        magic, form, bucket_bits, version, evaluated = _HEAD.unpack_from(data)
+        if magic != MAGIC or form != FORMAT or not 0 < bucket_bits < KEY_BITS:
+            raise MalformedAnswer("not a private-check answer of format 1")
+        offset = _HEAD.size
+        (count,) = struct.unpack_from(">I", data, offset)
+        table = struct.unpack_from(f">{count}I", data, offset + 4)
+        offset += 4 + 4 * count
+        entries_count, k, width = struct.unpack_from(">IBB", data, offset)
+        offset += 6
+    except struct.error:
+        raise MalformedAnswer("the answer is cut short") from None
+    tail = data[offset:]
+    bits = format(int.from_bytes(tail, "big"), f"0{8 * len(tail)}b") if tail else ""
+    entries: list[tuple[int, tuple[int, ...]]] = []
+    position, prefix = 0, 0
+    try:
+        for _ in range(entries_count):
+            ones = bits.index("0", position) - position
+            position += ones + 1
+            prefix += ones << k | (int(bits[position : position + k], 2) if k else 0)
+            position += k
+            length = bits.index("0", position) - position + 1
+            position += length
+            ids = []
+            for _ in range(length):
+                ids.append(table[int(bits[position : position + width], 2)] if width else table[0])
+                position += width
+            entries.append((prefix, tuple(ids)))
+    except (ValueError, IndexError):
+        raise MalformedAnswer("the entries are cut short") from None
+    if position > len(bits):
+        raise MalformedAnswer("the entries are cut short")
+    return Answer(bucket_bits, version, evaluated, entries)
