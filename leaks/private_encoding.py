@@ -14,20 +14,24 @@ static/js/private-check.js implements the same decoder (a node test compares bot
     ..      4     N, the number of entries
     ..      1     k, the Rice parameter of the prefixes' differences
     ..      1     w, the bits of a breach index (0 when T <= 1)
-    ..            N entries, sorted by prefix, as one bit stream (most significant
-                  bit first), the last byte padded with zero bits:
-                    the difference to the previous prefix (the first: the prefix),
-                      Golomb-Rice coded: q = d >> k ones, a zero, then d's low k bits
-                    the length of the breach list minus one, in unary (ones, a zero)
-                    each breach as its w-bit index into the table
+    ..            the N entries, sorted by prefix, as one bit stream (most significant
+                  bit first) in four runs, the last byte padded with zero bits:
+                    1. each prefix's difference to the one before (the first: the
+                       prefix) shifted right by k, in unary (that many ones, a zero)
+                    2. the low k bits of each difference (Golomb-Rice: 1 and 2)
+                    3. the length of each breach list minus one, in unary
+                    4. each list's breaches as w-bit indexes into the table
 
 Sorted 64 - B bit values spread evenly cost about 64 - B - log2(N) + 1.5 bits each
 to code this way, so a bucket of 15,000 entries at 16-bit buckets takes about
-36 bits a prefix, plus one bit and the index for each entry's breach list.
+36 bits a prefix, plus one bit and the index for each entry's breach list. The
+runs are apart so that each is made by one loop in C (str.join over map).
 """
 
+import operator
 import struct
 from dataclasses import dataclass
+from itertools import repeat
 
 MAGIC = b"BCPA"
 FORMAT = 1
@@ -69,24 +73,29 @@ def encode_entries(entries: list[tuple[int, tuple[int, ...]]], prefix_bits: int)
     """The part of an answer after the evaluated element: the breach table and the
     entries (sorted by prefix here; breach ids of a list in any order)."""
     entries = sorted(entries)
-    table = sorted({breach for _, ids in entries for breach in ids})
+    prefixes = [prefix for prefix, _ in entries]
+    lists = [sorted(ids) for _, ids in entries]
+    table = sorted({breach for ids in lists for breach in ids})
     index = {breach: i for i, breach in enumerate(table)}
     k = rice_parameter(len(entries), prefix_bits)
     width = max(len(table) - 1, 0).bit_length()
+    deltas = list(map(operator.sub, prefixes, [0, *prefixes[:-1]]))
+    if entries and (
+        min(deltas[1:], default=1) < 1 or prefixes[0] < 0 or prefixes[-1] >> prefix_bits
+    ):
+        raise ValueError("entries need distinct prefixes of prefix_bits bits")
+    if not all(lists):
+        raise ValueError("every entry names a breach")
     low = (1 << k) - 1
-    parts: list[str] = []
-    previous = 0
-    for prefix, ids in entries:
-        if not 0 <= prefix < 1 << prefix_bits or not ids or prefix < previous:
-            raise ValueError("entries need distinct prefixes in range and a breach each")
-        delta, previous = prefix - previous, prefix
-        parts.append("1" * (delta >> k) + "0")
-        if k:
-            parts.append(format(delta & low, f"0{k}b"))
-        parts.append("1" * (len(ids) - 1) + "0")
-        if width:
-            parts.extend(format(index[breach], f"0{width}b") for breach in sorted(ids))
-    bits = "".join(parts)
+    runs = [
+        "".join([_unary(d >> k) for d in deltas]),
+        "".join(map(format, [d & low for d in deltas], repeat(f"0{k}b"))) if k else "",
+        "".join([_unary(len(ids) - 1) for ids in lists]),
+        "".join(map(format, [index[b] for ids in lists for b in ids], repeat(f"0{width}b")))
+        if width
+        else "",
+    ]
+    bits = "".join(runs)
     bits += "0" * (-len(bits) % 8)
     stream = int(bits, 2).to_bytes(len(bits) // 8, "big") if bits else b""
     return b"".join(
@@ -96,6 +105,13 @@ def encode_entries(entries: list[tuple[int, tuple[int, ...]]], prefix_bits: int)
             stream,
         ]
     )
+
+
+_UNARY = ["1" * n + "0" for n in range(64)]
+
+
+def _unary(n: int) -> str:
+    return _UNARY[n] if n < 64 else "1" * n + "0"
 
 
 def encode(*, bucket_bits: int, version: int, evaluated: bytes, body: bytes) -> bytes:
@@ -118,16 +134,25 @@ def decode(data: bytes) -> Answer:
         raise MalformedAnswer("the answer is cut short") from None
     tail = data[offset:]
     bits = format(int.from_bytes(tail, "big"), f"0{8 * len(tail)}b") if tail else ""
-    entries: list[tuple[int, tuple[int, ...]]] = []
-    position, prefix = 0, 0
     try:
+        position = 0
+        quotients = []
         for _ in range(entries_count):
-            ones = bits.index("0", position) - position
-            position += ones + 1
-            prefix += ones << k | (int(bits[position : position + k], 2) if k else 0)
+            end = bits.index("0", position)
+            quotients.append(end - position)
+            position = end + 1
+        prefixes, prefix = [], 0
+        for quotient in quotients:
+            prefix += quotient << k | (int(bits[position : position + k], 2) if k else 0)
+            prefixes.append(prefix)
             position += k
-            length = bits.index("0", position) - position + 1
-            position += length
+        lengths = []
+        for _ in range(entries_count):
+            end = bits.index("0", position)
+            lengths.append(end - position + 1)
+            position = end + 1
+        entries: list[tuple[int, tuple[int, ...]]] = []
+        for prefix, length in zip(prefixes, lengths, strict=True):
             ids = []
             for _ in range(length):
                 ids.append(table[int(bits[position : position + width], 2)] if width else table[0])

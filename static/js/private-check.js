@@ -58,22 +58,25 @@ export function decodeAnswer(buffer) {
     for (let i = 0; i < n; i++) value = value * 2 + bit();
     return value;
   };
-  const entries = [];
-  let prefix = 0;
-  for (let i = 0; i < count; i++) {
+  const unary = () => {
     let ones = 0;
     while (bit()) ones += 1;
-    prefix += ones * 2 ** k + number(k);
-    let length = 1;
-    while (bit()) length += 1;
+    return ones;
+  };
+  // Four runs: quotients, remainders, list lengths, breach indexes.
+  const quotients = Array.from({ length: count }, unary);
+  let prefix = 0;
+  const prefixes = quotients.map((q) => (prefix += q * 2 ** k + number(k)));
+  const lengths = Array.from({ length: count }, () => unary() + 1);
+  const entries = prefixes.map((p, i) => {
     const ids = [];
-    for (let j = 0; j < length; j++) {
+    for (let j = 0; j < lengths[i]; j++) {
       const index = number(width);
       if (index >= table.length) fail();
       ids.push(table[index]);
     }
-    entries.push([prefix, ids]);
-  }
+    return [p, ids];
+  });
   return { bucketBits, version, evaluated, entries };
 }
 
