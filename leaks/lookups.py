@@ -73,20 +73,32 @@ def private_breaches() -> QuerySet[Breach]:
     return Breach.objects.public().filter(is_sensitive=False)
 
 
-def bucket_entries(bucket: int, version: int) -> list[tuple[int, int]]:
+def bucket_entries(
+    bucket: int, version: int, public: PublicSet | None = None
+) -> list[tuple[int, int]]:
     """The private check's answer: (OPRF output prefix, breach id) of every exposure
-    in the bucket under one key version, in public breaches only; one index range scan.
-    The prefix is the stored key's bits after the bucket's (48 at 16-bit buckets)."""
+    in the bucket under one key version, in public, non-sensitive breaches only (those
+    of the ``public`` snapshot); one index range scan. The prefix is the stored key's
+    bits after the bucket's (48 at 16-bit buckets). In key order (the index's).
+
+    The breaches are filtered here, not joined in SQL: PostgreSQL would scan the
+    bucket's range once per public breach (a nested loop), 30 times slower."""
+    public = public or public_set()
+    named = {pk for pk, breach in public.by_id.items() if not breach.is_sensitive}
     first, last = bucket_range(bucket)
-    rows = Exposure.objects.filter(
-        phone_key__gte=first,
-        phone_key__lte=last,
-        key_version=version,
-        breach__in=private_breaches(),
-    ).values_list("phone_key", "breach_id")
-    low = first  # the bucket's first key: a prefix is the distance from it
     with lookup_reads():
-        return [(key - low, breach_id) for key, breach_id in rows]
+        using = router.db_for_read(Exposure)
+        with connections[using].cursor() as cursor:
+            cursor.execute(_BUCKET_SQL, [first, last, version])
+            rows = cursor.fetchall()
+    # A prefix is the distance from the bucket's first key.
+    return [(key - first, breach_id) for key, breach_id in rows if breach_id in named]
+
+
+_BUCKET_SQL = (
+    f"SELECT phone_key, breach_id FROM {Exposure._meta.db_table} "
+    "WHERE phone_key >= %s AND phone_key <= %s AND key_version = %s ORDER BY phone_key"
+)
 
 
 def totals() -> dict:

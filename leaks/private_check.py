@@ -91,7 +91,7 @@ def bucket_answer_entries(
     in the public, non-sensitive breaches, and the bucket's padding."""
     public = public or public_set()
     grouped: dict[int, list[int]] = {}
-    for prefix, breach_id in bucket_entries(bucket, version):
+    for prefix, breach_id in bucket_entries(bucket, version, public):
         grouped.setdefault(prefix, []).append(breach_id)
     ring = _ring(_padding_key(version), _weights(public))
     for prefix, slots in padding(bucket, version):

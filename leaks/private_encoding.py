@@ -32,6 +32,7 @@ import operator
 import struct
 from dataclasses import dataclass
 from itertools import repeat
+from operator import itemgetter
 
 MAGIC = b"BCPA"
 FORMAT = 1
@@ -72,9 +73,9 @@ def rice_parameter(count: int, prefix_bits: int) -> int:
 def encode_entries(entries: list[tuple[int, tuple[int, ...]]], prefix_bits: int) -> bytes:
     """The part of an answer after the evaluated element: the breach table and the
     entries (sorted by prefix here; breach ids of a list in any order)."""
-    entries = sorted(entries)
+    entries = sorted(entries, key=itemgetter(0))
     prefixes = [prefix for prefix, _ in entries]
-    lists = [sorted(ids) for _, ids in entries]
+    lists = [ids for _, ids in entries]
     table = sorted({breach for ids in lists for breach in ids})
     index = {breach: i for i, breach in enumerate(table)}
     k = rice_parameter(len(entries), prefix_bits)
@@ -88,9 +89,9 @@ def encode_entries(entries: list[tuple[int, tuple[int, ...]]], prefix_bits: int)
         raise ValueError("every entry names a breach")
     low = (1 << k) - 1
     runs = [
-        "".join([_unary(d >> k) for d in deltas]),
+        _unaries([d >> k for d in deltas]),
         "".join(map(format, [d & low for d in deltas], repeat(f"0{k}b"))) if k else "",
-        "".join([_unary(len(ids) - 1) for ids in lists]),
+        _unaries([len(ids) - 1 for ids in lists]),
         "".join(map(format, [index[b] for ids in lists for b in ids], repeat(f"0{width}b")))
         if width
         else "",
@@ -110,8 +111,11 @@ def encode_entries(entries: list[tuple[int, tuple[int, ...]]], prefix_bits: int)
 _UNARY = ["1" * n + "0" for n in range(64)]
 
 
-def _unary(n: int) -> str:
-    return _UNARY[n] if n < 64 else "1" * n + "0"
+def _unaries(values: list[int]) -> str:
+    """The values in unary, one after another (ones, then a zero)."""
+    if not values or max(values) < len(_UNARY):
+        return "".join(map(_UNARY.__getitem__, values))
+    return "".join(["1" * n + "0" for n in values])
 
 
 def encode(*, bucket_bits: int, version: int, evaluated: bytes, body: bytes) -> bytes:
