@@ -10,26 +10,32 @@ static/js/private-check.js implements the same decoder (a node test compares bot
     6       4     key version
     10      32    the evaluated element (RFC 9497 BlindEvaluate)
     42      4     T, the breach table's length
-    46      4T    the breach ids the entries name, ascending
+    46      1     s, the bytes of a breach id in the table: 2 when all ids are below
+                  65,536, else 4
+    47      sT    the breach ids the entries name, the most often named first (ties:
+                  lower id first)
     ..      4     N, the number of entries
     ..      1     k, the Rice parameter of the prefixes' differences
-    ..      1     w, the bits of a breach index (0 when T <= 1)
+    ..      1     j, the Rice parameter of the breach indexes
     ..            the N entries, sorted by prefix, as one bit stream (most significant
                   bit first) in four runs, the last byte padded with zero bits:
                     1. each prefix's difference to the one before (the first: the
                        prefix) shifted right by k, in unary (that many ones, a zero)
                     2. the low k bits of each difference (Golomb-Rice: 1 and 2)
                     3. the length of each breach list minus one, in unary
-                    4. each list's breaches as w-bit indexes into the table
+                    4. each list's breaches as indexes into the table, Golomb-Rice
+                       coded with j (the index >> j in unary, its low j bits)
 
 Sorted 64 - B bit values spread evenly cost about 64 - B - log2(N) + 1.5 bits each
 to code this way, so a bucket of 15,000 entries at 16-bit buckets takes about
-36 bits a prefix, plus one bit and the index for each entry's breach list. The
+36 bits a prefix, plus one bit for each entry's list length and a few bits per
+breach named (few when most entries name the largest breaches). The
 runs are apart so that each is made by one loop in C (str.join over map).
 """
 
 import operator
 import struct
+from collections import Counter
 from dataclasses import dataclass
 from itertools import repeat
 from operator import itemgetter
@@ -76,10 +82,11 @@ def encode_entries(entries: list[tuple[int, tuple[int, ...]]], prefix_bits: int)
     entries = sorted(entries, key=itemgetter(0))
     prefixes = [prefix for prefix, _ in entries]
     lists = [ids for _, ids in entries]
-    table = sorted({breach for ids in lists for breach in ids})
+    named = Counter(breach for ids in lists for breach in ids)
+    table = sorted(named, key=lambda breach: (-named[breach], breach))
     index = {breach: i for i, breach in enumerate(table)}
     k = rice_parameter(len(entries), prefix_bits)
-    width = max(len(table) - 1, 0).bit_length()
+    j = _index_parameter([named[breach] for breach in table])
     deltas = list(map(operator.sub, prefixes, [0, *prefixes[:-1]]))
     if entries and (
         min(deltas[1:], default=1) < 1 or prefixes[0] < 0 or prefixes[-1] >> prefix_bits
@@ -92,19 +99,44 @@ def encode_entries(entries: list[tuple[int, tuple[int, ...]]], prefix_bits: int)
         _unaries([d >> k for d in deltas]),
         "".join(map(format, [d & low for d in deltas], repeat(f"0{k}b"))) if k else "",
         _unaries([len(ids) - 1 for ids in lists]),
-        "".join(map(format, [index[b] for ids in lists for b in ids], repeat(f"0{width}b")))
-        if width
-        else "",
+        _rice([index[b] for ids in lists for b in ids], j),
     ]
     bits = "".join(runs)
     bits += "0" * (-len(bits) % 8)
     stream = int(bits, 2).to_bytes(len(bits) // 8, "big") if bits else b""
     return b"".join(
         [
-            struct.pack(f">I{len(table)}I", len(table), *table),
-            struct.pack(">IBB", len(entries), k, width),
+            _table(table),
+            struct.pack(">IBB", len(entries), k, j),
             stream,
         ]
+    )
+
+
+def _table(table: list[int]) -> bytes:
+    size = 2 if max(table, default=0) < 1 << 16 else 4
+    return struct.pack(f">IB{len(table)}{'H' if size == 2 else 'I'}", len(table), size, *table)
+
+
+def _index_parameter(counts: list[int]) -> int:
+    """The Rice parameter that codes indexes 0, 1, ... named counts[i] times each in
+    the fewest bits."""
+    best, best_bits = 0, None
+    for j in range(max(len(counts) - 1, 0).bit_length() + 1):
+        bits = sum(count * ((i >> j) + 1 + j) for i, count in enumerate(counts))
+        if best_bits is None or bits < best_bits:
+            best, best_bits = j, bits
+    return best
+
+
+def _rice(values: list[int], j: int) -> str:
+    low = (1 << j) - 1
+    quotients = _unaries([v >> j for v in values])
+    if not j:
+        return quotients
+    # Each value's unary quotient, then its low bits.
+    return "".join(
+        map(str.__add__, quotients.split("0")[:-1], [f"0{v & low:0{j}b}" for v in values])
     )
 
 
@@ -129,10 +161,12 @@ def decode(data: bytes) -> Answer:
         if magic != MAGIC or form != FORMAT or not 0 < bucket_bits < KEY_BITS:
             raise MalformedAnswer("not a private-check answer of format 1")
         offset = _HEAD.size
-        (count,) = struct.unpack_from(">I", data, offset)
-        table = struct.unpack_from(f">{count}I", data, offset + 4)
-        offset += 4 + 4 * count
-        entries_count, k, width = struct.unpack_from(">IBB", data, offset)
+        count, size = struct.unpack_from(">IB", data, offset)
+        if size not in (2, 4):
+            raise MalformedAnswer("a breach id has 2 or 4 bytes")
+        table = struct.unpack_from(f">{count}{'H' if size == 2 else 'I'}", data, offset + 5)
+        offset += 5 + size * count
+        entries_count, k, j = struct.unpack_from(">IBB", data, offset)
         offset += 6
     except struct.error:
         raise MalformedAnswer("the answer is cut short") from None
@@ -159,8 +193,10 @@ def decode(data: bytes) -> Answer:
         for prefix, length in zip(prefixes, lengths, strict=True):
             ids = []
             for _ in range(length):
-                ids.append(table[int(bits[position : position + width], 2)] if width else table[0])
-                position += width
+                end = bits.index("0", position)
+                value = (end - position) << j | (int(bits[end + 1 : end + 1 + j], 2) if j else 0)
+                ids.append(table[value])
+                position = end + 1 + j
             entries.append((prefix, tuple(ids)))
     except (ValueError, IndexError):
         raise MalformedAnswer("the entries are cut short") from None

@@ -36,14 +36,19 @@ export function decodeAnswer(buffer) {
   const version = view.getUint32(6);
   const evaluated = bytes.slice(10, 42);
   let offset = 42;
+  if (bytes.length < 47) fail();
   const tableLength = view.getUint32(offset);
-  if (offset + 4 + 4 * tableLength + 6 > bytes.length) fail();
+  const idBytes = bytes[offset + 4];
+  if ((idBytes !== 2 && idBytes !== 4) || offset + 5 + idBytes * tableLength + 6 > bytes.length) fail();
   const table = [];
-  for (let i = 0; i < tableLength; i++) table.push(view.getUint32(offset + 4 + 4 * i));
-  offset += 4 + 4 * tableLength;
+  for (let i = 0; i < tableLength; i++) {
+    const at = offset + 5 + idBytes * i;
+    table.push(idBytes === 2 ? view.getUint16(at) : view.getUint32(at));
+  }
+  offset += 5 + idBytes * tableLength;
   const count = view.getUint32(offset);
   const k = bytes[offset + 4];
-  const width = bytes[offset + 5];
+  const j = bytes[offset + 5];
   offset += 6;
   let position = offset * 8;
   const end = bytes.length * 8;
@@ -63,15 +68,15 @@ export function decodeAnswer(buffer) {
     while (bit()) ones += 1;
     return ones;
   };
-  // Four runs: quotients, remainders, list lengths, breach indexes.
+  // Four runs: quotients, remainders, list lengths, breach indexes (Rice-coded with j).
   const quotients = Array.from({ length: count }, unary);
   let prefix = 0;
   const prefixes = quotients.map((q) => (prefix += q * 2 ** k + number(k)));
   const lengths = Array.from({ length: count }, () => unary() + 1);
   const entries = prefixes.map((p, i) => {
     const ids = [];
-    for (let j = 0; j < lengths[i]; j++) {
-      const index = number(width);
+    for (let n = 0; n < lengths[i]; n++) {
+      const index = unary() * 2 ** j + number(j);
       if (index >= table.length) fail();
       ids.push(table[index]);
     }
