@@ -8,7 +8,7 @@ padding, in the binary form of `leaks.private_encoding`. The browser unblinds
 and compares; the server never sees the number.
 
 The padding is derived, keyed, from the bucket, the key version and the entry's
-index alone (HMAC-SHA512 under a key derived from the pepper): its count, its
+index alone (SHAKE-256 and HMAC under a key derived from the pepper): its count, its
 prefixes and its list lengths never change while the key version does not, so
 two answers for one bucket under the same data are identical and comparing
 answers cannot sort real entries from padding. A padding entry names its
@@ -25,7 +25,9 @@ the bucket, the key version and the public breaches' version token
 """
 
 import bisect
+import hashlib
 import hmac
+import struct
 import threading
 from collections import OrderedDict
 from functools import cache, lru_cache
@@ -93,32 +95,42 @@ def bucket_answer_entries(
     grouped: dict[int, list[int]] = {}
     for prefix, breach_id in bucket_entries(bucket, version, public):
         grouped.setdefault(prefix, []).append(breach_id)
+    entries = {prefix: tuple(sorted(ids)) for prefix, ids in grouped.items()}
     ring = _ring(_padding_key(version), _weights(public))
+    if not ring.owners:
+        return list(entries.items())
+    positions, owners, points = ring.positions, ring.owners, len(ring.owners)
+    where = bisect.bisect
     for prefix, slots in padding(bucket, version):
-        named = ring.breaches(slots)
-        if named:
+        named = {owners[where(positions, slot) % points] for slot in slots}
+        if prefix in entries:
             # A padding prefix equal to a real one (odds 1 in 2^42 or less) joins it.
-            grouped.setdefault(prefix, []).extend(named)
-    return [(prefix, tuple(sorted(set(ids)))) for prefix, ids in grouped.items()]
+            named.update(entries[prefix])
+        entries[prefix] = tuple(sorted(named))
+    return list(entries.items())
 
 
-def padding(bucket: int, version: int) -> list[tuple[int, list[int]]]:
+def padding(bucket: int, version: int) -> list[tuple[int, tuple[int, ...]]]:
     """The bucket's padding: (prefix, one 64-bit ring position per breach it names)
-    of each entry, from the bucket, the key version and the entry's index only."""
+    of each entry, from the bucket, the key version and the entry's index only.
+
+    Entry i is words 6i to 6i + 5 of one keyed SHAKE-256 stream of the bucket: its
+    prefix, its list length and up to four ring positions."""
     bits = bucket_bits()
     key = _padding_key(version)
     base = max(settings.PRIVATE_CHECK_ENTRIES, 1)
     head = _PADDING_DOMAIN + bytes([bits]) + bucket.to_bytes(4, "big")
-    count_seed = hmac.digest(key, head + b"count", "sha512")
+    count_seed = hmac.digest(key, head + b"count", "sha256")
     count = base + int.from_bytes(count_seed[:8], "big") % base
-    entries = []
-    for index in range(count):
-        seed = hmac.digest(key, head + index.to_bytes(4, "big"), "sha512")
-        prefix = int.from_bytes(seed[:8], "big") >> bits
-        length = _LIST_LENGTHS[seed[8] % len(_LIST_LENGTHS)]
-        slots = [int.from_bytes(seed[16 + 8 * i : 24 + 8 * i], "big") for i in range(length)]
-        entries.append((prefix, slots))
-    return entries
+    # SHAKE-256 keyed by a secret prefix is a pseudorandom function (a sponge has
+    # no length extension); one call makes every entry's words.
+    stream = hashlib.shake_256(key + head + b"entries").digest(48 * count)
+    words = struct.unpack(f">{6 * count}Q", stream)
+    lengths = [_LIST_LENGTHS[word % len(_LIST_LENGTHS)] for word in words[1::6]]
+    return [
+        (words[i] >> bits, words[i + 2 : i + 2 + length])
+        for i, length in zip(range(0, 6 * count, 6), lengths, strict=True)
+    ]
 
 
 def _padding_key(version: int) -> bytes:
