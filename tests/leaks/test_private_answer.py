@@ -275,3 +275,15 @@ def test_keys_keep_their_layout_at_16_bits():
     output = oprf.evaluate(server_key(), E164.encode())
     assert phone_hash(E164) == BUCKET.to_bytes(2, "big") + output[:6]
     assert current_version() == 1
+
+
+def test_a_number_only_in_a_sensitive_breach_changes_no_answer(client):
+    """Its bucket's answer is byte for byte what it is without the sensitive breach,
+    so the number reads as one in none (and so do the answer's size and timing)."""
+    breach_with("shop", [E164], title="Shop")
+    _blind, before, _answer = ask(client)
+    secret = numbers_in_bucket(BUCKET, 1)[0]
+    breach_with("clinic", [secret, E164], title="Clinic", is_sensitive=True)
+    blind, after, answer = ask(client, secret)
+    assert after[42:] == before[42:]
+    assert private_client.matches(secret, blind, answer) == set()
