@@ -99,7 +99,7 @@ def encode_entries(entries: list[tuple[int, tuple[int, ...]]], prefix_bits: int)
         _unaries([d >> k for d in deltas]),
         "".join(map(format, [d & low for d in deltas], repeat(f"0{k}b"))) if k else "",
         _unaries([len(ids) - 1 for ids in lists]),
-        _rice([index[b] for ids in lists for b in ids], j),
+        _rice([index[b] for ids in lists for b in ids], j, len(table)),
     ]
     bits = "".join(runs)
     bits += "0" * (-len(bits) % 8)
@@ -129,15 +129,11 @@ def _index_parameter(counts: list[int]) -> int:
     return best
 
 
-def _rice(values: list[int], j: int) -> str:
+def _rice(values: list[int], j: int, size: int) -> str:
+    """Values below ``size``, Golomb-Rice coded with j (each code made once)."""
     low = (1 << j) - 1
-    quotients = _unaries([v >> j for v in values])
-    if not j:
-        return quotients
-    # Each value's unary quotient, then its low bits.
-    return "".join(
-        map(str.__add__, quotients.split("0")[:-1], [f"0{v & low:0{j}b}" for v in values])
-    )
+    codes = ["1" * (v >> j) + "0" + (format(v & low, f"0{j}b") if j else "") for v in range(size)]
+    return "".join(map(codes.__getitem__, values))
 
 
 _UNARY = ["1" * n + "0" for n in range(64)]
