@@ -92,10 +92,16 @@ def bucket_answer_entries(
     """(prefix, breach ids) of the bucket's answer: one entry per distinct stored key
     in the public, non-sensitive breaches, and the bucket's padding."""
     public = public or public_set()
-    grouped: dict[int, list[int]] = {}
-    for prefix, breach_id in bucket_entries(bucket, version, public):
-        grouped.setdefault(prefix, []).append(breach_id)
-    entries = {prefix: tuple(sorted(ids)) for prefix, ids in grouped.items()}
+    rows = bucket_entries(bucket, version, public)  # in key order
+    entries = {prefix: (breach_id,) for prefix, breach_id in rows}
+    if len(entries) < len(rows):
+        # Numbers in several breaches: their rows are next to each other.
+        several: dict[int, set[int]] = {}
+        for (prefix, breach_id), (after, other) in zip(rows, rows[1:], strict=False):
+            if prefix == after:
+                several.setdefault(prefix, {breach_id}).add(other)
+        for prefix, ids in several.items():
+            entries[prefix] = tuple(sorted(ids))
     ring = _ring(_padding_key(version), _weights(public))
     if not ring.owners:
         return list(entries.items())
