@@ -159,18 +159,13 @@ def _weights(public: PublicSet) -> tuple[tuple[int, int], ...]:
 
 
 class _Ring:
-    """Consistent hashing of 64-bit positions onto breaches (their points)."""
+    """Consistent hashing of 64-bit positions onto breaches: a position belongs to the
+    breach of the first point after it (bucket_answer_entries looks them up)."""
 
     def __init__(self, points: list[tuple[int, int]]) -> None:
         points.sort()
         self.positions = [position for position, _ in points]
         self.owners = [breach for _, breach in points]
-
-    def breaches(self, slots: list[int]) -> list[int]:
-        if not self.positions:
-            return []
-        count = len(self.owners)
-        return sorted({self.owners[bisect.bisect(self.positions, s) % count] for s in slots})
 
 
 @lru_cache(maxsize=4)
