@@ -93,7 +93,7 @@ def bucket_answer_entries(
     in the public, non-sensitive breaches, and the bucket's padding."""
     public = public or public_set()
     rows = bucket_entries(bucket, version, public)  # in key order
-    entries = {prefix: (breach_id,) for prefix, breach_id in rows}
+    entries: dict[int, tuple[int, ...]] = {prefix: (breach_id,) for prefix, breach_id in rows}
     if len(entries) < len(rows):
         # Numbers in several breaches: their rows are next to each other.
         several: dict[int, set[int]] = {}
