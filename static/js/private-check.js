@@ -31,12 +31,11 @@ export function decodeAnswer(buffer) {
   const fail = () => {
     throw new Error("malformed answer");
   };
-  if (bytes.length < 42 || String.fromCharCode(...bytes.subarray(0, 4)) !== "BCPA" || bytes[4] !== 1) fail();
+  if (bytes.length < 47 || String.fromCharCode(...bytes.subarray(0, 4)) !== "BCPA" || bytes[4] !== 1) fail();
   const bucketBits = bytes[5];
   const version = view.getUint32(6);
   const evaluated = bytes.slice(10, 42);
   let offset = 42;
-  if (bytes.length < 47) fail();
   const tableLength = view.getUint32(offset);
   const idBytes = bytes[offset + 4];
   if ((idBytes !== 2 && idBytes !== 4) || offset + 5 + idBytes * tableLength + 6 > bytes.length) fail();
@@ -108,8 +107,15 @@ export async function privateCheck(e164, evaluateUrl, altcha = "", bits = 16) {
     const refusal = await response.json().catch(() => ({}));
     throw new Error(refusal.error || String(response.status));
   }
-  const answer = decodeAnswer(await response.arrayBuffer());
-  if (answer.bucketBits !== bits) throw new Error("the site's bucket width changed: reload the page");
+  // An answer that cannot be read, or of another bucket width (the page is older than
+  // the site's setting), shows the page's own "failed" message (an empty error).
+  let answer;
+  try {
+    answer = decodeAnswer(await response.arrayBuffer());
+  } catch {
+    throw new Error("");
+  }
+  if (answer.bucketBits !== bits) throw new Error("");
   return matchesOf(answer, prefixOf(oprf.finalize(input, blind, answer.evaluated), bits));
 }
 
