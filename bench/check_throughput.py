@@ -16,6 +16,12 @@ Measured in one run, each for --seconds:
   check     POST / (the 302 to the result; the gate, the lookup, the session)
   full      POST / then the redirected GET /result/ (a pair counts as one check)
   api       POST /api/v1/lookup with a key
+  evaluate  POST /private/evaluate/ (the private check: the gate, the evaluation,
+            the bucket's answer) for 4,000 buckets at random: nearly every request
+            is the first ask of its bucket in its process (nothing cached)
+  private   POST /private/evaluate/ then GET /private/result/ revalidated with
+            its ETag (304), as a browser does, a pair counting as one check; the
+            same buckets again, so their answers come from the processes' caches
 
 Site pressure: past POW_CALM_CHECKS_PER_MINUTE anonymous checks a minute every
 check needs a proof-of-work, which a load generator would have to solve (the
@@ -48,7 +54,8 @@ from bench.gunicorn_server import GunicornServer, production_env, request  # noq
 from bench.wrk import run_wrk, wrk_errors  # noqa: E402
 
 CALM_FOR_RUN = 1_000_000_000
-PATHS = {"check": 0, "full": 1, "api": 2}  # each path asks about its own numbers
+PATHS = {"check": 0, "full": 1, "api": 2, "evaluate": 3, "private": 4}  # own numbers each
+PRIVATE_BODIES = 4000
 THREADS = 2
 HIT_EVERY = 10
 BREACHES = [
@@ -154,11 +161,87 @@ end
 """
 
 
-def lua_script(path: str, consts: dict[str, str | int]) -> str:
+LUA_EVALUATE = r"""
+local function evaluation()
+  counter = counter + 1
+  return wrk.format("POST", "/private/evaluate/", {
+    ["Content-Type"] = "application/json",
+    ["X-Forwarded-For"] = forwarded(),
+  }, BODIES[(counter * 7 + tid * 1999) % #BODIES + 1])
+end
+"""
+
+LUA_EVALUATE_ONLY = r"""
+function request()
+  return evaluation()
+end
+"""
+
+LUA_PRIVATE = r"""
+local frame_next = false
+local frames = 0
+local other = 0
+function request()
+  if frame_next then
+    frame_next = false
+    return wrk.format("GET", "/private/result/", {
+      ["If-None-Match"] = ETAG,
+      ["X-Forwarded-For"] = forwarded(),
+    })
+  end
+  frame_next = true
+  return evaluation()
+end
+function response(status, headers, body)
+  if status == 304 then
+    frames = frames + 1
+    wrk.thread:set("frames", frames)
+  elseif status ~= 200 then
+    other = other + 1
+    wrk.thread:set("other", other)
+  end
+end
+function done(summary, latency, requests)
+  local total_frames, total_other = 0, 0
+  for _, thread in ipairs(threads) do
+    total_frames = total_frames + (tonumber(thread:get("frames")) or 0)
+    total_other = total_other + (tonumber(thread:get("other")) or 0)
+  end
+  io.write(string.format("FRAMES %d OTHER %d\n", total_frames, total_other))
+end
+"""
+
+
+def private_bodies(count: int) -> list[str]:
+    """Request bodies of private checks of `count` random numbers (buckets at random)."""
+    import random
+
+    from leaks.private_client import request_for
+
+    rng = random.Random(7)
+    return [
+        json.dumps(request_for(f"+86139{rng.randrange(10**8):08d}")[1], separators=(",", ":"))
+        for _ in range(count)
+    ]
+
+
+def lua_script(path: str, consts: dict[str, str | int | list[str]]) -> str:
     # JSON strings are valid Lua strings for these values (no escapes beyond \").
-    head = "".join(f"local {name} = {json.dumps(value)}\n" for name, value in consts.items())
-    body = {"check": LUA_CHECK, "full": LUA_FULL, "api": LUA_API}[path]
+    head = "".join(f"local {name} = {lua_value(value)}\n" for name, value in consts.items())
+    body = {
+        "check": LUA_CHECK,
+        "full": LUA_FULL,
+        "api": LUA_API,
+        "evaluate": LUA_EVALUATE + LUA_EVALUATE_ONLY,
+        "private": LUA_EVALUATE + LUA_PRIVATE,
+    }[path]
     return head + LUA_COMMON + body
+
+
+def lua_value(value: str | int | list[str]) -> str:
+    if isinstance(value, list):
+        return "{" + ",".join(lua_value(item) for item in value) + "}"
+    return json.dumps(value)
 
 
 def prepare_database(env: dict, exposures: int, hit_counters: int) -> dict:
@@ -240,6 +323,10 @@ def measure(env: dict, args, work: Path, token: str, log: Path, paths: list[str]
     server = GunicornServer(env, log, workers=args.workers, ready_path="/healthz/ready")
     try:
         cookie, csrf = csrf_pair(server.port)
+        _, frame_headers, _ = request(
+            server.port, "GET", "/private/result/", headers={"X-Forwarded-For": "198.18.0.2"}
+        )
+        bodies = private_bodies(PRIVATE_BODIES)
         results: dict = {}
         for name in paths:
             if name in ("live", "ready"):
@@ -248,9 +335,16 @@ def measure(env: dict, args, work: Path, token: str, log: Path, paths: list[str]
                 )
             else:
                 script = work / f"{name}.lua"
-                consts = {"PATH": PATHS[name], "TOKEN": csrf, "COOKIE": cookie, "API_KEY": token}
+                consts: dict[str, str | int | list[str]] = {
+                    "PATH": PATHS[name],
+                    "TOKEN": csrf,
+                    "COOKIE": cookie,
+                    "API_KEY": token,
+                    "ETAG": frame_headers.get("ETag", ""),
+                    "BODIES": bodies if name in ("evaluate", "private") else [],
+                }
                 script.write_text(lua_script(name, consts))
-                url = "/api/v1/lookup" if name == "api" else "/"
+                url = {"api": "/api/v1/lookup", "evaluate": "/private/evaluate/"}.get(name, "/")
                 rate, out = run_wrk(
                     server.port, args.seconds, args.connections, script, url, THREADS
                 )
@@ -258,6 +352,11 @@ def measure(env: dict, args, work: Path, token: str, log: Path, paths: list[str]
             if name == "full":
                 done = re.search(r"RESULTS (\d+) OTHER (\d+)", out)
                 results[name]["results"] = int(done[1])
+                results[name]["other"] = int(done[2])
+                results[name]["rate"] = int(done[1]) / args.seconds
+            if name == "private":
+                done = re.search(r"FRAMES (\d+) OTHER (\d+)", out)
+                results[name]["frames"] = int(done[1])
                 results[name]["other"] = int(done[2])
                 results[name]["rate"] = int(done[1]) / args.seconds
             print(
@@ -321,7 +420,7 @@ def main() -> int:
         flush=True,
     )
     main_env = {**env, "POW_CALM_CHECKS_PER_MINUTE": str(CALM_FOR_RUN)}
-    paths = ["live", "ready", "check", "full", "api"]
+    paths = ["live", "ready", "check", "full", "api", "evaluate", "private"]
     results = measure(main_env, args, work, filled["token"], log, paths)
     pressure = None
     if not args.skip_default_calm:
@@ -349,12 +448,18 @@ def main() -> int:
         f"{results['full']['rate'] / live:>7.2f}",
         f"{'POST /api/v1/lookup':<34} {results['api']['rate']:>8.0f} "
         f"{results['api']['rate'] / live:>7.2f}  >= 0.35",
+        f"{'POST /private/evaluate/ (first ask)':<34} {results['evaluate']['rate']:>8.0f} "
+        f"{results['evaluate']['rate'] / live:>7.2f}  >= 0.25",
+        f"{'  again + GET /private/result/ 304':<34} {results['private']['rate']:>8.0f} "
+        f"{results['private']['rate'] / live:>7.2f}  (checks/s: pairs)",
     ]
     for name, result in results.items():
         if result["errors"]:
             lines.append(f"  {name}: {result['errors']}")
     if "other" in results["full"] and results["full"]["other"]:
         lines.append(f"  full: {results['full']['other']} answers were neither 302 nor 200")
+    if results["private"].get("other"):
+        lines.append(f"  private: {results['private']['other']} answers were neither 200 nor 304")
     if pressure:
         lines.append(
             f"With the production calm rate, POST / without a puzzle solved: "

@@ -8,7 +8,11 @@ Builds its own database (bc_scale_bench by default) and drops it at the end (--k
             measured), then the rest (loaded without the index, which is built after).
   lookups   p50/p99 in this process: "check" is leaks.lookups.found_breaches (the
             check's lookup: the keyed function, then one query), "API" is POST
-            /api/v1/lookup through Django's whole stack (test client, no server).
+            /api/v1/lookup through Django's whole stack (test client, no server),
+            and the private check's evaluation (leaks.private_check.private_answer)
+            with its answer's bytes, first ask of a bucket and asked again.
+  dense     one bucket filled to --dense-bucket exposures (15,000: the density of
+            10^9 exposures): the answer's bytes and where a first ask's time goes.
   import    IMPORT_ROWS generated keys (5% repeated, some already in other breaches)
             staged by the importer's own COPY (imports.staging) into a job whose chunks
             are marked done, then the real merge (import_finish -> one Celery task per
@@ -166,6 +170,113 @@ def lookups(label: str, count: int, rng: random.Random) -> None:
     print(f"lookups at {label}: {count} each, half known ({found} checks hit)")
     print(f"  check, in process (found_breaches): {percentiles(checks)}")
     print(f"  API, in process (POST /api/v1/lookup):  {percentiles(api)}")
+    private_answers(label, count, rng)
+
+
+def private_answers(label: str, count: int, rng: random.Random) -> None:
+    """The private check's evaluation (leaks.private_check.private_answer: the scalar
+    multiplication, the bucket's range scan, padding, encoding) for random buckets,
+    each asked first (nothing cached) and then again (from the process's cache)."""
+    from leaks import oprf
+    from leaks.private_check import clear_cache, private_answer
+    from leaks.private_client import bucket_of
+
+    clear_cache()
+    first, again, sizes = [], [], []
+    for i in range(count):
+        e164 = rng.choice(known_numbers()) if i % 2 else f"+86139{rng.randrange(10**8):08d}"
+        _blind, blinded = oprf.blind(e164.encode())
+        bucket = bucket_of(e164)
+        for times in (first, again):
+            started = time.perf_counter()
+            answer = private_answer(bucket=bucket, blinded=blinded)
+            times.append((time.perf_counter() - started) * 1000)
+        sizes.append(len(answer))
+    sizes.sort()
+    print(
+        f"  private answer at {label}: {statistics.median(sizes):,.0f} bytes median, "
+        f"{sizes[-1]:,} largest"
+    )
+    print(f"  private evaluation, first ask of a bucket: {percentiles(first)}")
+    print(f"  private evaluation, asked again (cached):   {percentiles(again)}")
+
+
+def dense_bucket(entries: int, asks: int, rng: random.Random) -> None:
+    """One bucket filled to `entries` exposures (the density of 10^9 exposures at
+    16-bit buckets is about 15,000): the answer's bytes, and where its time goes."""
+    from django.db import connection
+
+    from leaks import hashing, oprf
+    from leaks.lookups import bucket_entries
+    from leaks.private_check import bucket_answer_entries, clear_cache, padding, private_answer
+    from leaks.private_client import bucket_of
+    from leaks.private_encoding import encode_entries
+
+    e164 = known_numbers()[0]
+    bucket = bucket_of(e164, hashing.bucket_bits())
+    first, last = hashing.bucket_range(bucket)
+    version = hashing.current_version()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM leaks_exposure WHERE phone_key BETWEEN %s AND %s",
+            [first, last],
+        )
+        have = cursor.fetchone()[0]
+        cursor.execute("SELECT id FROM leaks_breach ORDER BY pwn_count DESC LIMIT 200")
+        breaches = [row[0] for row in cursor.fetchall()]
+        # n numbers, n / 5 of them in two breaches: n * 6 / 5 exposures more.
+        keys = rng.sample(range(first, last + 1), max(entries - have, 0) * 5 // 6)
+        rows = [(array("q", keys[i::3]), version, breaches[i]) for i in range(3)]
+        # A fifth of the numbers are in a second breach too (one entry, two ids).
+        rows += [(array("q", keys[: len(keys) // 5]), version, breaches[3])]
+        copy_keys(cursor.cursor, "leaks_exposure (phone_key, key_version, breach_id)", rows)
+        cursor.execute(
+            "SELECT count(*) FROM leaks_exposure WHERE phone_key BETWEEN %s AND %s",
+            [first, last],
+        )
+        total = cursor.fetchone()[0]
+    stages: dict[str, list[float]] = {
+        k: [] for k in ("scalar", "scan", "padding", "encode", "all", "cpu", "cached")
+    }
+    for _ in range(asks):
+        clear_cache()
+        _blind, blinded = oprf.blind(e164.encode())
+        started, cpu = time.perf_counter(), time.process_time()
+        data = private_answer(bucket=bucket, blinded=blinded)
+        stages["all"].append((time.perf_counter() - started) * 1000)
+        stages["cpu"].append((time.process_time() - cpu) * 1000)
+        started = time.perf_counter()
+        private_answer(bucket=bucket, blinded=blinded)
+        stages["cached"].append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        oprf.blind_evaluate(hashing.server_key(), blinded)
+        stages["scalar"].append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        bucket_entries(bucket, version)
+        stages["scan"].append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        padding(bucket, version)
+        stages["padding"].append((time.perf_counter() - started) * 1000)
+        listed = bucket_answer_entries(bucket, version)
+        started = time.perf_counter()
+        encode_entries(listed, 64 - hashing.bucket_bits())
+        stages["encode"].append((time.perf_counter() - started) * 1000)
+    print(
+        f"a bucket of {total:,} exposures ({len(listed):,} entries with padding): "
+        f"answer {len(data):,} bytes ({len(data) / 1024:.1f} KiB, goal <= 96 KB)"
+    )
+    print(
+        f"  evaluation, first ask: median {statistics.median(stages['all']):.1f} ms "
+        f"(goal <= 20 ms), of which this process's CPU {statistics.median(stages['cpu']):.1f} ms"
+        f"; again, cached: median {statistics.median(stages['cached']):.2f} ms"
+    )
+    print(
+        "  where a first ask's time goes (medians): "
+        + ", ".join(
+            f"{k} {statistics.median(stages[k]):.1f} ms"
+            for k in ("scalar", "scan", "padding", "encode")
+        )  # fmt: skip
+    )
 
 
 def keyed_rate(sample: int = 20_000) -> float:
@@ -295,6 +406,7 @@ def main() -> None:
     parser.add_argument("--import-rows", type=int, default=10**7)
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--lookups", type=int, default=1000)
+    parser.add_argument("--dense-bucket", type=int, default=15_000, help="exposures in one bucket")
     parser.add_argument("--keep", action="store_true", help="keep the database")
     parser.add_argument("--reuse", action="store_true", help="a kept database: skip the build")
     args = parser.parse_args()
@@ -345,6 +457,8 @@ def main() -> None:
         )
         lookups(f"{rows:,}", args.lookups, rng)
         started = step("lookups", started)
+        dense_bucket(args.dense_bucket, 21, rng)
+        started = step("dense bucket", started)
         if args.import_rows:
             import_step(args.import_rows, [int(n) for n in args.workers.split(",")], rng)
     finally:

@@ -305,9 +305,17 @@ RATELIMIT_CODE_PER_IP = os.getenv("RATELIMIT_CODE_PER_IP", "30/h")
 # Code attempts are also capped per code (OWNERSHIP_CODE_MAX_ATTEMPTS).
 # Operator switch: show no result at all (hit or miss) before the number is proven.
 RESULTS_REQUIRE_PROOF = envbool("RESULTS_REQUIRE_PROOF", "False")
-# The private check's answer holds at least this many entries (real ones padded
-# with random ones), and a multiple of it when a bucket holds more.
+# The private check's answer: a bucket's real entries and its padding, at least
+# this many entries and at most twice as many, derived (keyed) from the bucket and
+# the key version alone, so every answer for a bucket carries the same padding.
 PRIVATE_CHECK_ENTRIES = envint("PRIVATE_CHECK_ENTRIES", "256")
+# Each web process keeps the encoded answers of recently asked buckets, up to this
+# many megabytes (least recently used first out; 0: none).
+PRIVATE_CHECK_CACHE_MB = envint("PRIVATE_CHECK_CACHE_MB", "64")
+# Install-time only: how many leading bits of SHA-256(E.164) name a number's bucket
+# in its stored key (16 to 22; the rest, 48 to 42 bits, is OPRF output). Changing it
+# on a database with exposures makes every stored key unmatchable (docs/SCALING.md).
+PHONE_KEY_BUCKET_BITS = envint("PHONE_KEY_BUCKET_BITS", "16")
 
 # SMS: proof.sms.ConsoleBackend (prints), FileBackend (tests) or TwilioBackend.
 SMS_BACKEND = os.getenv("SMS_BACKEND", "proof.sms.ConsoleBackend")

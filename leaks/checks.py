@@ -39,3 +39,19 @@ def merge_parts_check(app_configs: Sequence[AppConfig] | None, **kwargs: Any) ->
             )
         ]
     return []
+
+
+@register()
+def bucket_bits_check(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[Error]:
+    # Fewer than 42 bits of OPRF output per stored key would let false "found"
+    # answers pass one in 10^7 checks at 10^10 exposures (docs/PRIVATE_CHECK.md).
+    bits = settings.PHONE_KEY_BUCKET_BITS
+    if not 16 <= bits <= 22:
+        return [
+            Error(
+                f"PHONE_KEY_BUCKET_BITS ({bits}) must be from 16 to 22.",
+                hint="Keep 16 (the default) unless docs/SCALING.md says otherwise.",
+                id="breachcheck.E003",
+            )
+        ]
+    return []

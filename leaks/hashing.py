@@ -8,12 +8,13 @@ private check, so both arrive at the same stored key. The server's OPRF key is
 derived from the pepper (environment variable or file, never the database);
 every stored key carries the version of the pepper that made it so keys can rotate.
 
-A stored key is 8 bytes: the number's bucket (the first 16 bits of SHA-256 of
-its E.164 form, unkeyed, so a browser can name it) followed by the first 6
-bytes of the OPRF output. Within a bucket (10^10 / 2^16 numbers at most) a
-false match has odds of about 1 in 2^48 / 1.5e5, the same as 8 keyed bytes
-over all numbers. As a signed int8 the bucket leads, so a bucket is one index
-range.
+A stored key is 8 bytes: the number's bucket (the first PHONE_KEY_BUCKET_BITS,
+16 by default, of SHA-256 of its E.164 form, unkeyed, so a browser can name it)
+followed by the leading bits of the OPRF output (48 at 16-bit buckets: its first
+6 bytes). Within a bucket (10^10 / 2^16 numbers at most) a false match has odds
+of about 1 in 2^48 / 1.5e5, the same as 8 keyed bytes over all numbers, whatever
+the width. As a signed int8 the bucket leads, so a bucket is one index range.
+The width is chosen when a site is installed: changing it changes every key.
 
 `legacy_phone_hash` is the HMAC of the first version, kept so rows imported
 before the switch keep answering server-side checks until their dumps are
@@ -33,9 +34,8 @@ from django.core.exceptions import ImproperlyConfigured
 from leaks import oprf
 
 HASH_BYTES = 16  # legacy HMAC digests and contact hashes
-KEY_BYTES = 8  # stored keys: 2 bytes of bucket, 6 bytes of OPRF output
-BUCKET_BITS = 16
-_OUTPUT_BITS = 8 * KEY_BYTES - BUCKET_BITS
+KEY_BYTES = 8  # stored keys: the bucket's bits, then the OPRF output's (64 in all)
+KEY_BITS = 8 * KEY_BYTES
 _SIGN = 1 << 63  # unsigned 8-byte key -> signed int8, order kept
 MIN_PEPPER_LENGTH = 32
 # Domain separation: a phone hash can never collide with another use of the key.
@@ -48,7 +48,9 @@ def phone_hash(e164: str, version: int | None = None) -> bytes:
     """The number's 8-byte stored key under one key version (the current one by default)."""
     message = e164.encode("ascii")
     output = oprf.evaluate(server_key(version), message)
-    return _bucket_bytes(message) + output[: KEY_BYTES - 2]
+    bits = bucket_bits()
+    key = _bucket_of(message, bits) << (KEY_BITS - bits) | output_prefix(output, bits)
+    return key.to_bytes(KEY_BYTES, "big")
 
 
 def phone_key(e164: str, version: int | None = None) -> int:
@@ -67,8 +69,13 @@ def phone_hashes(e164: str, *, legacy: bool = True) -> dict[int, bytes]:
     return {**keys, **digests}
 
 
+def bucket_bits() -> int:
+    """How many leading bits of a stored key name its bucket (an install-time setting)."""
+    return settings.PHONE_KEY_BUCKET_BITS
+
+
 def phone_bucket(e164: str) -> int:
-    return int.from_bytes(_bucket_bytes(e164.encode("ascii")), "big")
+    return _bucket_of(e164.encode("ascii"), bucket_bits())
 
 
 def stored_key(digest: bytes) -> int:
@@ -82,17 +89,20 @@ def key_bytes(stored: int) -> bytes:
 
 def bucket_range(bucket: int) -> tuple[int, int]:
     """The first and last stored key of a bucket."""
-    first = (bucket << _OUTPUT_BITS) - _SIGN
-    return first, first + (1 << _OUTPUT_BITS) - 1
+    output_bits = KEY_BITS - bucket_bits()
+    first = (bucket << output_bits) - _SIGN
+    return first, first + (1 << output_bits) - 1
 
 
-def output_prefix(output: bytes) -> bytes:
-    """The part of an OPRF output a stored key holds (what a browser compares)."""
-    return output[: KEY_BYTES - 2]
+def output_prefix(output: bytes, bits: int | None = None) -> int:
+    """The part of an OPRF output a stored key holds (what a browser compares):
+    its leading 64 - bucket bits, as an integer."""
+    drop = bits if bits is not None else bucket_bits()
+    return int.from_bytes(output[:KEY_BYTES], "big") >> drop
 
 
-def _bucket_bytes(message: bytes) -> bytes:
-    return hashlib.sha256(message).digest()[: BUCKET_BITS // 8]
+def _bucket_of(message: bytes, bits: int) -> int:
+    return int.from_bytes(hashlib.sha256(message).digest()[:4], "big") >> (32 - bits)
 
 
 def server_key(version: int | None = None) -> bytes:
@@ -170,7 +180,8 @@ def hasher(version: int | None = None, prefix: str = "") -> Callable[[str], int]
     sha256, sha512 = hashlib.sha256, hashlib.sha512
     from_hash = rbcl.crypto_core_ristretto255_from_hash
     multiply = rbcl.crypto_scalarmult_ristretto255
-    bucket_shift, sign = _OUTPUT_BITS, _SIGN
+    bits = bucket_bits()
+    bucket_shift, sign, bucket_drop = KEY_BITS - bits, _SIGN, 32 - bits
 
     def key_of(rest: str) -> int:
         tail = rest.encode("ascii")
@@ -181,9 +192,7 @@ def hasher(version: int | None = None, prefix: str = "") -> Callable[[str], int]
         output = sha512(
             len(message).to_bytes(2, "big") + message + element_size + element + b"Finalize"
         ).digest()
-        bucket = sha256(message).digest()
-        return (
-            (bucket[0] << 8 | bucket[1]) << bucket_shift | int.from_bytes(output[:6], "big")
-        ) - sign
+        bucket = int.from_bytes(sha256(message).digest()[:4], "big") >> bucket_drop
+        return (bucket << bucket_shift | int.from_bytes(output[:8], "big") >> bits) - sign
 
     return key_of

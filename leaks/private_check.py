@@ -1,21 +1,49 @@
 """The private check's server side: evaluate a blinded element, hand out a bucket.
 
-The browser sends a 16-bit bucket and an OPRF-blinded element; it gets back the
-element multiplied by the key and the bucket's stored output prefixes with
-their breach ids, padded with random entries to a fixed count, so that neither
-the number nor, for someone watching the wire, the bucket's size shows. The
-browser unblinds and compares; the server never sees the number.
+The browser sends its number's bucket (the leading PHONE_KEY_BUCKET_BITS of
+SHA-256 of the E.164 form) and an OPRF-blinded element; it gets back the
+element multiplied by the key and the bucket's entries: one per distinct stored
+key in public, non-sensitive breaches, with its breach list, and the bucket's
+padding, in the binary form of `leaks.private_encoding`. The browser unblinds
+and compares; the server never sees the number.
+
+The padding is derived, keyed, from the bucket, the key version and the entry's
+index alone (SHAKE-256 and HMAC under a key derived from the pepper): its count, its
+prefixes and its list lengths never change while the key version does not, so
+two answers for one bucket under the same data are identical and comparing
+answers cannot sort real entries from padding. A padding entry names its
+breaches through a keyed ring of the public breaches (consistent hashing, each
+breach weighted by its size rounded down to a power of two): what a padding
+entry names moves only when a breach is published, retired or doubles in size,
+and then only for the entries near that breach's points. docs/PRIVATE_CHECK.md
+says what an observer of answers learns.
+
+Encoded bodies (everything but the evaluated element) are kept per process in
+a least-recently-used cache bounded in bytes (PRIVATE_CHECK_CACHE_MB), keyed by
+the bucket, the key version and the public breaches' version token
+(`leaks.public_set`), which every import and publication moves.
 """
 
-import secrets
+import bisect
+import hashlib
+import hmac
+import struct
+import threading
+from collections import OrderedDict
+from functools import cache, lru_cache
 
 from django.conf import settings
 
-from leaks import oprf
-from leaks.hashing import BUCKET_BITS, KEY_BYTES, current_version, server_key
-from leaks.lookups import bucket_entries, private_breaches
+from leaks import oprf, private_encoding
+from leaks.hashing import KEY_BITS, bucket_bits, current_version, peppers, server_key
+from leaks.lookups import bucket_entries
+from leaks.public_set import PublicSet, public_set
 
-PREFIX_BYTES = KEY_BYTES - BUCKET_BITS // 8
+_PADDING_DOMAIN = b"breachcheck/private-padding/v1\x00"
+# How many breaches a padding entry names: of 100 entries, 80 name one, 14 two,
+# 4 three, 2 four (numbers in several leaks are the minority; docs/PRIVATE_CHECK.md).
+_LIST_LENGTHS = [1] * 80 + [2] * 14 + [3] * 4 + [4] * 2
+_RING_POINTS = 1 << 14
 
 
 class BadRequest(ValueError):
@@ -23,8 +51,9 @@ class BadRequest(ValueError):
 
 
 def parse_request(bucket: object, blinded: object) -> tuple[int, bytes]:
-    if not isinstance(bucket, int) or isinstance(bucket, bool) or not 0 <= bucket < 2**BUCKET_BITS:
-        raise BadRequest(f"bucket must be an integer from 0 to {2**BUCKET_BITS - 1}")
+    buckets = 1 << bucket_bits()
+    if not isinstance(bucket, int) or isinstance(bucket, bool) or not 0 <= bucket < buckets:
+        raise BadRequest(f"bucket must be an integer from 0 to {buckets - 1}")
     try:
         element = bytes.fromhex(blinded) if isinstance(blinded, str) else b""
         return bucket, oprf.checked_element(element)
@@ -32,26 +61,174 @@ def parse_request(bucket: object, blinded: object) -> tuple[int, bytes]:
         raise BadRequest("blinded must be a ristretto255 element as 64 hex digits") from None
 
 
-def private_answer(*, bucket: int, blinded: bytes) -> dict:
-    """The evaluated element and the bucket's entries, padded and shuffled."""
+def private_answer(*, bucket: int, blinded: bytes) -> bytes:
+    """The evaluated element and the bucket's entries, padded, encoded."""
     version = current_version()
     evaluated = oprf.blind_evaluate(server_key(version), blinded)
-    entries = [(prefix.hex(), breach_id) for prefix, breach_id in bucket_entries(bucket, version)]
-    return {
-        "version": version,
-        "evaluated": evaluated.hex(),
-        "entries": _padded(entries),
-    }
+    return private_encoding.encode(
+        bucket_bits=bucket_bits(),
+        version=version,
+        evaluated=evaluated,
+        body=bucket_body(bucket, version),
+    )
 
 
-def _padded(entries: list[tuple[str, int]]) -> list[tuple[str, int]]:
-    size = max(settings.PRIVATE_CHECK_ENTRIES, 1)
-    target = max(size, -(-len(entries) // size) * size)
-    # Padding names real public breaches, so it looks like the real entries.
-    breach_ids = list(private_breaches().values_list("pk", flat=True)) or [0]
-    padding = [
-        (secrets.token_hex(PREFIX_BYTES), secrets.choice(breach_ids))
-        for _ in range(target - len(entries))
+def bucket_body(bucket: int, version: int) -> bytes:
+    """The encoded entries of a bucket (from the cache when this process has them)."""
+    public = public_set()
+    key = (bucket_bits(), bucket, version, public.version)
+    body = _cache.get(key)
+    if body is None:
+        body = private_encoding.encode_entries(
+            bucket_answer_entries(bucket, version, public), KEY_BITS - bucket_bits()
+        )
+        _cache.put(key, body)
+    return body
+
+
+def bucket_answer_entries(
+    bucket: int, version: int, public: PublicSet | None = None
+) -> list[tuple[int, tuple[int, ...]]]:
+    """(prefix, breach ids) of the bucket's answer: one entry per distinct stored key
+    in the public, non-sensitive breaches, and the bucket's padding."""
+    public = public or public_set()
+    rows = bucket_entries(bucket, version, public)  # in key order
+    entries: dict[int, tuple[int, ...]] = {prefix: (breach_id,) for prefix, breach_id in rows}
+    if len(entries) < len(rows):
+        # Numbers in several breaches: their rows are next to each other.
+        several: dict[int, set[int]] = {}
+        for (prefix, breach_id), (after, other) in zip(rows, rows[1:], strict=False):
+            if prefix == after:
+                several.setdefault(prefix, {breach_id}).add(other)
+        for prefix, ids in several.items():
+            entries[prefix] = tuple(sorted(ids))
+    ring = _ring(_padding_key(version), _weights(public))
+    if not ring.owners:
+        return list(entries.items())
+    positions, owners, points = ring.positions, ring.owners, len(ring.owners)
+    where = bisect.bisect
+    for prefix, slots in padding(bucket, version):
+        named = {owners[where(positions, slot) % points] for slot in slots}
+        if prefix in entries:
+            # A padding prefix equal to a real one (odds 1 in 2^42 or less) joins it.
+            named.update(entries[prefix])
+        entries[prefix] = tuple(sorted(named))
+    return list(entries.items())
+
+
+def padding(bucket: int, version: int) -> list[tuple[int, tuple[int, ...]]]:
+    """The bucket's padding: (prefix, one 64-bit ring position per breach it names)
+    of each entry, from the bucket, the key version and the entry's index only.
+
+    Entry i is words 6i to 6i + 5 of one keyed SHAKE-256 stream of the bucket: its
+    prefix, its list length and up to four ring positions."""
+    bits = bucket_bits()
+    key = _padding_key(version)
+    base = max(settings.PRIVATE_CHECK_ENTRIES, 1)
+    head = _PADDING_DOMAIN + bytes([bits]) + bucket.to_bytes(4, "big")
+    count_seed = hmac.digest(key, head + b"count", "sha256")
+    count = base + int.from_bytes(count_seed[:8], "big") % base
+    # SHAKE-256 keyed by a secret prefix is a pseudorandom function (a sponge has
+    # no length extension); one call makes every entry's words.
+    stream = hashlib.shake_256(key + head + b"entries").digest(48 * count)
+    words = struct.unpack(f">{6 * count}Q", stream)
+    lengths = [_LIST_LENGTHS[word % len(_LIST_LENGTHS)] for word in words[1::6]]
+    return [
+        (words[i] >> bits, words[i + 2 : i + 2 + length])
+        for i, length in zip(range(0, 6 * count, 6), lengths, strict=True)
     ]
-    # Sorted: the order says nothing about which entries are real.
-    return sorted(entries + padding)
+
+
+def _padding_key(version: int) -> bytes:
+    return _padding_key_of(peppers()[version])
+
+
+@cache
+def _padding_key_of(pepper: bytes) -> bytes:
+    return hmac.digest(pepper, _PADDING_DOMAIN, "sha256")
+
+
+def _weights(public: PublicSet) -> tuple[tuple[int, int], ...]:
+    """(breach id, weight) of the breaches the private check names: a breach's size
+    rounded down to a power of two, so an import moves it only when the size doubles."""
+    return tuple(
+        (breach.pk, max(breach.pwn_count, 1).bit_length() - 1)
+        for breach in sorted(public.by_id.values(), key=lambda b: b.pk)
+        if not breach.is_sensitive
+    )
+
+
+class _Ring:
+    """Consistent hashing of 64-bit positions onto breaches: a position belongs to the
+    breach of the first point after it (bucket_answer_entries looks them up)."""
+
+    def __init__(self, points: list[tuple[int, int]]) -> None:
+        points.sort()
+        self.positions = [position for position, _ in points]
+        self.owners = [breach for _, breach in points]
+
+
+@lru_cache(maxsize=4)
+def _ring(key: bytes, weights: tuple[tuple[int, int], ...]) -> _Ring:
+    if not weights:
+        return _Ring([])
+    # Points per breach: 2^(log2 size - shift), at least one; shift keeps them few.
+    top = max(weight for _, weight in weights)
+    shift = 0
+    while sum(max(1, 1 << max(weight - shift, 0)) for _, weight in weights) > _RING_POINTS and (
+        shift <= top
+    ):
+        shift += 1
+    points = []
+    for breach, weight in weights:
+        many = 1 << (weight - shift) if weight >= shift else 1
+        for index in range(many):
+            name = b"ring" + breach.to_bytes(8, "big") + index.to_bytes(4, "big")
+            digest = hmac.digest(key, name, "sha256")
+            points.append((int.from_bytes(digest[:8], "big"), breach))
+    return _Ring(points)
+
+
+class _BodyCache:
+    """Least recently used encoded bodies, bounded in bytes, shared by a process's threads."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[tuple, bytes] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> bytes | None:
+        with self._lock:
+            body = self._items.get(key)
+            if body is not None:
+                self._items.move_to_end(key)
+            return body
+
+    def put(self, key: tuple, body: bytes) -> None:
+        limit = settings.PRIVATE_CHECK_CACHE_MB * 2**20
+        if len(body) > limit:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            self._bytes += len(body) - (len(old) if old is not None else 0)
+            self._items[key] = body
+            while self._bytes > limit:
+                _, dropped = self._items.popitem(last=False)
+                self._bytes -= len(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(bodies, bytes) held now."""
+        return len(self._items), self._bytes
+
+
+_cache = _BodyCache()
+
+
+def clear_cache() -> None:
+    _cache.clear()

@@ -3,9 +3,10 @@
     python -m leaks.private_client https://breachcheck.example 13800138000
 
 It runs the same protocol as static/js/private-check.js: the number is
-normalised and blinded here; only its 16-bit bucket and a blinded element are
-sent. It needs only `phonenumbers` and `rbcl` (pip install phonenumbers rbcl),
-not Django, and reads no settings.
+normalised and blinded here; only its bucket (as wide as the site's result page
+says, 16 bits by default) and a blinded element are sent, and the binary answer
+is decoded by `leaks.private_encoding`. It needs only `phonenumbers` and `rbcl`
+(pip install phonenumbers rbcl), not Django, and reads no settings.
 """
 
 import argparse
@@ -19,10 +20,10 @@ import urllib.request
 
 import phonenumbers
 
-from leaks import oprf
+from leaks import oprf, private_encoding
 
-PREFIX_BYTES = 6
 _BREACH = re.compile(r'<li class="breach" data-breach="(\d+)"[^>]*>\s*<h2>([^<]*)</h2>')
+_BUCKET_BITS = re.compile(r'data-bucket-bits="(\d+)"')
 
 
 class CheckFailed(Exception):
@@ -39,32 +40,44 @@ def e164_of(raw: str, region: str = "CN") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def request_for(e164: str) -> tuple[bytes, dict]:
+def bucket_of(e164: str, bits: int = 16) -> int:
+    """The leading ``bits`` of SHA-256 of the E.164 form."""
+    top = int.from_bytes(hashlib.sha256(e164.encode("ascii")).digest()[:4], "big")
+    return top >> (32 - bits)
+
+
+def request_for(e164: str, bits: int = 16) -> tuple[bytes, dict]:
     """(blind, the JSON body to send): the bucket and the blinded element, nothing else."""
     message = e164.encode("ascii")
-    bucket = int.from_bytes(hashlib.sha256(message).digest()[:2], "big")
     blind, blinded = oprf.blind(message)
-    return blind, {"bucket": bucket, "blinded": blinded.hex()}
+    return blind, {"bucket": bucket_of(e164, bits), "blinded": blinded.hex()}
 
 
-def matches(e164: str, blind: bytes, answer: dict) -> set[int]:
+def matches(e164: str, blind: bytes, answer: bytes | private_encoding.Answer) -> set[int]:
     """Breach ids whose stored prefix equals this number's OPRF output prefix."""
-    output = oprf.finalize(e164.encode("ascii"), blind, bytes.fromhex(answer["evaluated"]))
-    prefix = output[:PREFIX_BYTES].hex()
-    return {breach_id for entry, breach_id in answer["entries"] if entry == prefix}
+    if isinstance(answer, bytes):
+        answer = private_encoding.decode(answer)
+    output = oprf.finalize(e164.encode("ascii"), blind, answer.evaluated)
+    return answer.breaches_of(int.from_bytes(output[:8], "big") >> answer.bucket_bits)
 
 
 def private_check(server: str, raw: str, region: str = "CN") -> list[str]:
     """Titles of the public breaches holding the number, as the site's page lists them."""
     e164 = e164_of(raw, region)
-    blind, body = request_for(e164)
+    # The result page is the same for everyone: it says how wide the site's buckets are.
+    frame = _fetch(server.rstrip("/") + "/private/result/").decode()
+    width = _BUCKET_BITS.search(frame)
+    bits = int(width[1]) if width else 16
+    blind, body = request_for(e164, bits)
     answer = _fetch(
         server.rstrip("/") + "/private/evaluate/",
         data=json.dumps(body).encode(),
         headers={"Content-Type": "application/json"},
     )
-    found = matches(e164, blind, json.loads(answer))
-    frame = _fetch(server.rstrip("/") + "/private/result/").decode()
+    try:
+        found = matches(e164, blind, answer)
+    except private_encoding.MalformedAnswer as exc:
+        raise CheckFailed(f"the server's answer could not be read: {exc}") from None
     return [html.unescape(title) for pk, title in _BREACH.findall(frame) if int(pk) in found]
 
 

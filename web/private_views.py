@@ -1,12 +1,15 @@
-"""The private check over HTTP: one JSON endpoint and the result page's frame."""
+"""The private check over HTTP: the evaluation (JSON in, binary out) and the result page's frame."""
 
+import hashlib
 import json
 import math
 
 from django.conf import settings
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -15,8 +18,10 @@ from disclosure.policy import authorize_evaluation
 from disclosure.responses import limit_message
 from leaks import data_classes
 from leaks.forms import CheckAgainForm
+from leaks.hashing import bucket_bits
 from leaks.lookups import private_breaches, totals
 from leaks.private_check import BadRequest, parse_request, private_answer
+from leaks.public_set import public_set
 
 # Large enough that an answer can never be confused with a count of breaches.
 COUNT_PLACEHOLDER = 987654321
@@ -26,7 +31,7 @@ COUNT_PLACEHOLDER = 987654321
 # command-line client must be able to call it without a page first.
 @csrf_exempt
 @require_POST
-def evaluate(request: HttpRequest) -> JsonResponse:
+def evaluate(request: HttpRequest) -> HttpResponse:
     if settings.RESULTS_REQUIRE_PROOF:
         message = _("This site shows a result only to the holder of the number.")
         return JsonResponse({"error": message}, status=403)
@@ -53,21 +58,50 @@ def evaluate(request: HttpRequest) -> JsonResponse:
         response = JsonResponse({"error": message}, status=429)
         response["Retry-After"] = str(decision.retry_after)
         return response
-    return JsonResponse(private_answer(bucket=bucket, blinded=blinded))
+    # The answer's format: leaks/private_encoding.py (docs/PRIVATE_CHECK.md).
+    answer = HttpResponse(
+        private_answer(bucket=bucket, blinded=blinded), content_type="application/octet-stream"
+    )
+    answer["Cache-Control"] = "no-store"
+    return answer
 
 
 @require_GET
 def result_frame(request: HttpRequest) -> HttpResponse:
     """The result page with every public breach in it, hidden: the browser shows
-    the ones it matched. The same for everyone, so it says nothing about a number."""
-    breaches = [
-        (breach, [data_classes.label(key) for key in breach.data_classes])
-        for breach in private_breaches().order_by(F("breach_date").desc(nulls_last=True), "title")
-    ]
-    context = {
-        "breaches": breaches,
-        "totals": totals(),
-        "count_placeholder": COUNT_PLACEHOLDER,
-        "form_again": CheckAgainForm(),
-    }
-    return render(request, "leaks/private_result.html", context)
+    the ones it matched. The same for everyone (no CSRF token, no session), so it
+    says nothing about a number, and browsers and caches keep it: each use is
+    revalidated against its ETag, which moves with the public breaches."""
+    language = get_language()
+    key = (language, public_set().version)
+    frame = _frames.get(key)
+    if frame is None:
+        breaches = [
+            (breach, [data_classes.label(k) for k in breach.data_classes])
+            for breach in private_breaches().order_by(
+                F("breach_date").desc(nulls_last=True), "title"
+            )
+        ]
+        context = {
+            "breaches": breaches,
+            "totals": totals(),
+            "count_placeholder": COUNT_PLACEHOLDER,
+            "form_again": CheckAgainForm(),
+            "bucket_bits": bucket_bits(),
+        }
+        page = render_to_string("leaks/private_result.html", context)
+        etag = '"' + hashlib.sha256(page.encode()).hexdigest()[:32] + '"'
+        frame = _frames[key] = (etag, page)
+        while len(_frames) > FRAMES_KEPT:
+            _frames.pop(next(iter(_frames)))
+    etag, content = frame
+    response = get_conditional_response(request, etag=etag) or HttpResponse(content)
+    response["ETag"] = etag
+    response["Cache-Control"] = "public, no-cache"
+    patch_vary_headers(response, ["Accept-Language", "Cookie"])
+    return response
+
+
+# The rendered frames of the last few (language, public breaches) pairs.
+FRAMES_KEPT = 8
+_frames: dict[tuple[str, str], tuple[str, str]] = {}

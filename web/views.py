@@ -19,6 +19,7 @@ from disclosure.policy import Decision, authorize_check, longest_window, pow_dem
 from disclosure.responses import limit_message, too_many_requests
 from leaks import data_classes
 from leaks.forms import CheckAgainForm, CheckForm
+from leaks.hashing import bucket_bits
 from leaks.lookups import found_breaches
 from leaks.phones import Phone
 from leaks.public_set import public_set
@@ -30,6 +31,8 @@ LATEST = 5
 POW_FIELD = "altcha"
 WAITING_FIELD = "waiting"
 FORGOTTEN = _("The number you typed is no longer kept here: please type it again.")
+# Mainland China's mobile subscriptions, about (the privacy page: numbers per bucket).
+MAINLAND_MOBILES = 1.8e9
 
 
 def _check_page(
@@ -120,6 +123,7 @@ def result(request: HttpRequest) -> HttpResponse:
 
 def privacy(request: HttpRequest) -> HttpResponse:
     hours = max(1, math.ceil(longest_window() / 3600))
+    bits = bucket_bits()
     context = {
         "counter_hours": hours,
         "code_minutes": max(1, settings.OWNERSHIP_CODE_TTL_SECONDS // 60),
@@ -127,5 +131,8 @@ def privacy(request: HttpRequest) -> HttpResponse:
         "result_minutes": max(1, settings.SESSION_RESULT_TTL_SECONDS // 60),
         "confirm_days": max(1, settings.ALERTS_CONFIRM_MAX_AGE // 86400),
         "mine_url": reverse("bc-alerts-mine"),
+        # About 1.8 billion mainland mobile subscriptions share the buckets.
+        "buckets": f"{2**bits:,}",
+        "bucket_numbers": f"{float(f'{MAINLAND_MOBILES / 2**bits:.2g}'):,.0f}",
     }
     return render(request, "leaks/privacy.html", context)

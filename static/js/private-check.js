@@ -1,26 +1,100 @@
 // The private check (RFC 9497 OPRF): the number is normalised and blinded here;
-// only its 16-bit bucket and a blinded element reach the server, which answers
-// with the evaluated element and the bucket's entries. Matching happens here.
+// only its bucket and a blinded element reach the server, which answers with the
+// evaluated element and the bucket's entries (binary: leaks/private_encoding.py).
+// Matching happens here.
 import { ristretto255_oprf, sha256 } from "../vendor/noble-oprf.js";
 import { mask, normalize } from "./phone-normalize.js";
 
 const oprf = ristretto255_oprf.oprf;
-const PREFIX_BYTES = 6;
 
 const toHex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-const fromHex = (text) => Uint8Array.from(text.match(/../g) || [], (h) => parseInt(h, 16));
 
-export function bucketOf(input) {
+// The leading `bits` of SHA-256 of the E.164 form (the server says how many).
+export function bucketOf(input, bits = 16) {
   const digest = sha256(input);
-  return (digest[0] << 8) | digest[1];
+  const top = ((digest[0] << 24) | (digest[1] << 16) | (digest[2] << 8) | digest[3]) >>> 0;
+  return Math.floor(top / 2 ** (32 - bits));
+}
+
+// The stored key's part of an OPRF output: its leading 64 - bits bits (a Number:
+// at most 48 bits, exact in a double).
+export function prefixOf(output, bits) {
+  let value = 0n;
+  for (const byte of output.subarray(0, 8)) value = (value << 8n) | BigInt(byte);
+  return Number(value >> BigInt(bits));
+}
+
+// Reads the answer's bytes (layout in leaks/private_encoding.py).
+export function decodeAnswer(buffer) {
+  const bytes = new Uint8Array(buffer);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const fail = () => {
+    throw new Error("malformed answer");
+  };
+  if (bytes.length < 47 || String.fromCharCode(...bytes.subarray(0, 4)) !== "BCPA" || bytes[4] !== 1) fail();
+  const bucketBits = bytes[5];
+  const version = view.getUint32(6);
+  const evaluated = bytes.slice(10, 42);
+  let offset = 42;
+  const tableLength = view.getUint32(offset);
+  const idBytes = bytes[offset + 4];
+  if ((idBytes !== 2 && idBytes !== 4) || offset + 5 + idBytes * tableLength + 6 > bytes.length) fail();
+  const table = [];
+  for (let i = 0; i < tableLength; i++) {
+    const at = offset + 5 + idBytes * i;
+    table.push(idBytes === 2 ? view.getUint16(at) : view.getUint32(at));
+  }
+  offset += 5 + idBytes * tableLength;
+  const count = view.getUint32(offset);
+  const k = bytes[offset + 4];
+  const j = bytes[offset + 5];
+  offset += 6;
+  let position = offset * 8;
+  const end = bytes.length * 8;
+  const bit = () => {
+    if (position >= end) fail();
+    const value = (bytes[position >> 3] >> (7 - (position & 7))) & 1;
+    position += 1;
+    return value;
+  };
+  const number = (n) => {
+    let value = 0;
+    for (let i = 0; i < n; i++) value = value * 2 + bit();
+    return value;
+  };
+  const unary = () => {
+    let ones = 0;
+    while (bit()) ones += 1;
+    return ones;
+  };
+  // Four runs: quotients, remainders, list lengths, breach indexes (Rice-coded with j).
+  const quotients = Array.from({ length: count }, unary);
+  let prefix = 0;
+  const prefixes = quotients.map((q) => (prefix += q * 2 ** k + number(k)));
+  const lengths = Array.from({ length: count }, () => unary() + 1);
+  const entries = prefixes.map((p, i) => {
+    const ids = [];
+    for (let n = 0; n < lengths[i]; n++) {
+      const index = unary() * 2 ** j + number(j);
+      if (index >= table.length) fail();
+      ids.push(table[index]);
+    }
+    return [p, ids];
+  });
+  return { bucketBits, version, evaluated, entries };
+}
+
+// The breach ids of the entries whose prefix is this number's.
+export function matchesOf(answer, prefix) {
+  return [...new Set(answer.entries.filter(([entry]) => entry === prefix).flatMap(([, ids]) => ids))];
 }
 
 // The breach ids whose stored prefix equals this number's OPRF output prefix.
 // `altcha`: a solved proof-of-work, when the site asked for one (the disclosure gate).
-export async function privateCheck(e164, evaluateUrl, altcha = "") {
+export async function privateCheck(e164, evaluateUrl, altcha = "", bits = 16) {
   const input = new TextEncoder().encode(e164);
   const { blind, blinded } = oprf.blind(input);
-  const question = { bucket: bucketOf(input), blinded: toHex(blinded) };
+  const question = { bucket: bucketOf(input, bits), blinded: toHex(blinded) };
   if (altcha) question.altcha = altcha;
   const response = await fetch(evaluateUrl, {
     method: "POST",
@@ -29,10 +103,20 @@ export async function privateCheck(e164, evaluateUrl, altcha = "") {
     // No cookies: nothing ties the question to a session.
     credentials: "omit",
   });
-  const answer = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(answer.error || String(response.status));
-  const prefix = toHex(oprf.finalize(input, blind, fromHex(answer.evaluated)).subarray(0, PREFIX_BYTES));
-  return [...new Set(answer.entries.filter(([entry]) => entry === prefix).map(([, id]) => id))];
+  if (!response.ok) {
+    const refusal = await response.json().catch(() => ({}));
+    throw new Error(refusal.error || String(response.status));
+  }
+  // An answer that cannot be read, or of another bucket width (the page is older than
+  // the site's setting), shows the page's own "failed" message (an empty error).
+  let answer;
+  try {
+    answer = decodeAnswer(await response.arrayBuffer());
+  } catch {
+    throw new Error("");
+  }
+  if (answer.bucketBits !== bits) throw new Error("");
+  return matchesOf(answer, prefixOf(oprf.finalize(input, blind, answer.evaluated), bits));
 }
 
 function showError(form, message) {
@@ -60,9 +144,16 @@ function recall() {
 }
 
 async function show(root, state, push) {
+  // The frame is the same for everyone and cached; the forms in it get this page's CSRF token.
+  const token = document.querySelector("input[name=csrfmiddlewaretoken]");
   const response = await fetch(root.dataset.frameUrl);
   if (!response.ok) throw new Error();
   render(root, await response.text(), state);
+  if (token) {
+    document.querySelectorAll("main form[method=post]").forEach((form) => {
+      if (!form.querySelector("input[name=csrfmiddlewaretoken]")) form.prepend(token.cloneNode());
+    });
+  }
   if (push) history.pushState({ result: true }, "", "#result");
   const next = document.querySelector("form.lang input[name=next]");
   if (next) next.value = "/#result";
@@ -122,7 +213,8 @@ function bind(root, form) {
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
     try {
-      const ids = await privateCheck(phone.e164, root.dataset.evaluateUrl, solved ? solved.value : "");
+      const bits = Number(root.dataset.bucketBits) || 16;
+      const ids = await privateCheck(phone.e164, root.dataset.evaluateUrl, solved ? solved.value : "", bits);
       const state = { ids, masked: mask(phone), e164: phone.e164 };
       remember(state);
       await show(root, state, true);

@@ -8,7 +8,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from leaks import oprf, private_client
+from leaks import oprf, private_client, private_encoding
 from leaks.hashing import phone_bucket, server_key
 from tests.factories import breach_with
 
@@ -24,8 +24,8 @@ def breaches():
     return shop, clinic
 
 
-def _ask(client, e164: str = E164, **extra):
-    blind, body = private_client.request_for(e164)
+def _ask(client, e164: str = E164, bits: int = 16, **extra):
+    blind, body = private_client.request_for(e164, bits)
     body.update(extra)
     response = client.post(
         reverse("bc-private-evaluate"), json.dumps(body), content_type="application/json"
@@ -37,11 +37,15 @@ def test_the_answer_finds_public_breaches_only(client, breaches, settings):
     shop, _clinic = breaches
     blind, response = _ask(client)
     assert response.status_code == 200
-    answer = response.json()
-    assert len(answer["entries"]) == settings.PRIVATE_CHECK_ENTRIES
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Cache-Control"] == "no-store"
+    answer = private_encoding.decode(response.content)
+    # The one real entry and the bucket's padding (ENTRIES to 2 x ENTRIES - 1 of them).
+    base = settings.PRIVATE_CHECK_ENTRIES
+    assert base + 1 <= len(answer.entries) <= 2 * base
     assert private_client.matches(E164, blind, answer) == {shop.pk}
     blind, response = _ask(client, "+8613900139000")
-    assert private_client.matches("+8613900139000", blind, response.json()) == set()
+    assert private_client.matches("+8613900139000", blind, response.content) == set()
 
 
 def test_the_evaluation_is_the_rfc_blind_evaluation(client, breaches):
@@ -50,17 +54,29 @@ def test_the_evaluation_is_the_rfc_blind_evaluation(client, breaches):
         reverse("bc-private-evaluate"), json.dumps(body), content_type="application/json"
     )
     expected = oprf.blind_evaluate(server_key(), bytes.fromhex(body["blinded"]))
-    assert response.json()["evaluated"] == expected.hex()
+    answer = private_encoding.decode(response.content)
+    assert answer.evaluated == expected
+    assert (answer.bucket_bits, answer.version) == (16, 1)
     assert body["bucket"] == phone_bucket(E164)
 
 
-def test_answers_have_one_size_whatever_the_bucket(client, breaches):
-    sizes = set()
-    for e164 in (E164, "+8613900139000", "+14155550100"):
+def test_an_answer_depends_on_the_bucket_only(client, breaches):
+    """Two numbers of one bucket get the same entries; no answer holds the number."""
+    same_bucket = _number_in_bucket(phone_bucket(E164), avoid=E164)
+    bodies = []
+    for e164 in (E164, same_bucket):
         _blind, response = _ask(client, e164)
-        sizes.add(len(response.json()["entries"]))
-        assert E164 not in response.content.decode()
-    assert len(sizes) == 1
+        assert E164.encode() not in response.content
+        bodies.append(response.content[42:])
+    assert bodies[0] == bodies[1]
+
+
+def _number_in_bucket(bucket: int, avoid: str = "", bits: int = 16) -> str:
+    for n in range(10**6):
+        e164 = f"+86139{n:08d}"
+        if e164 != avoid and private_client.bucket_of(e164, bits) == bucket:
+            return e164
+    raise AssertionError("no number found in the bucket")
 
 
 @pytest.mark.parametrize(
@@ -103,10 +119,12 @@ def test_no_private_answer_when_results_require_proof(client, breaches):
 def test_an_unpublished_breach_is_named_nowhere_in_the_private_check(client, breaches):
     hidden = breach_with("draft", ["13800138000"], title="Draft leak", published_at=None)
     blind, response = _ask(client)
-    answer = response.json()
+    answer = private_encoding.decode(response.content)
     # Not matched, not even used as padding, and not in the page the browser fills in.
     assert private_client.matches(E164, blind, answer) == {breaches[0].pk}
-    assert hidden.pk not in {breach_id for _, breach_id in answer["entries"]}
+    named = {breach_id for _, ids in answer.entries for breach_id in ids}
+    assert named == {breaches[0].pk}
+    assert hidden.pk not in named
     assert "Draft leak" not in client.get(reverse("bc-private-result")).content.decode()
 
 

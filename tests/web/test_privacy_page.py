@@ -46,3 +46,17 @@ def test_the_privacy_page_says_how_to_delete_a_subscription(client):
     assert "not confirmed within 3 days is deleted" in text
     assert 'href="/alerts/mine/"' in text
     assert "unsubscribe link" in text
+
+
+@pytest.mark.parametrize(
+    ("bits", "buckets", "share"), [(16, "65,536", "27,000"), (20, "1,048,576", "1,700")]
+)
+def test_the_privacy_page_says_what_the_private_check_limits_and_shows(
+    client, bits, buckets, share
+):
+    with override_settings(PHONE_KEY_BUCKET_BITS=bits):
+        text = " ".join(client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="en").content.decode().split())
+    assert f"one of {buckets}, that about {share} mainland mobile numbers share" in text
+    assert "limited per address, per network and per bucket" in text
+    assert "but not per number" in text
+    assert "comparing two answers does not tell them from the real ones" in text

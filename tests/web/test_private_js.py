@@ -1,5 +1,6 @@
 """Python and the browser's JavaScript agree: on the RFC 9497 vectors, on stored
-keys for a sample of numbers, and on E.164 for a large corpus of inputs."""
+keys for a sample of numbers, on decoding private-check answers, and on E.164 for
+a large corpus of inputs."""
 
 import json
 import random
@@ -8,6 +9,7 @@ import subprocess
 
 import pytest
 
+from leaks import oprf, private_client, private_encoding
 from leaks.hashing import phone_hash, server_key
 from leaks.phones import InvalidPhone, normalize
 from tests.support import ROOT
@@ -17,6 +19,35 @@ from tests.support.services import need
 pytestmark = pytest.mark.slow
 
 CORPUS_SIZE = 30000
+
+
+def answers() -> list[dict]:
+    """Answers of every shape: random entries at 16, 20 and 22-bit buckets, one for a
+    number that is in it (with the blind to finalize), one cut short, one empty."""
+    rng = random.Random(3)
+    made = []
+    for bits, count, breaches in [(16, 500, 30), (20, 2000, 300), (22, 50, 1), (16, 0, 0)]:
+        table = rng.sample(range(1, 2**32), breaches)
+        prefixes = sorted(rng.sample(range(1 << (64 - bits)), count))
+        lists = [
+            tuple(sorted(rng.sample(table, min(breaches, rng.choice((1, 2, 4)))))) for _ in prefixes
+        ]
+        body = private_encoding.encode_entries(list(zip(prefixes, lists, strict=True)), 64 - bits)
+        made.append(
+            private_encoding.encode(bucket_bits=bits, version=bits, evaluated=bytes(32), body=body)
+        )
+    e164 = "+8613800138000"
+    blind, blinded = oprf.blind(e164.encode())
+    output = oprf.evaluate(server_key(), e164.encode())
+    mine = int.from_bytes(output[:8], "big") >> 16
+    body = private_encoding.encode_entries([(mine, (7, 9)), (mine + 1, (8,))], 48)
+    evaluated = oprf.blind_evaluate(server_key(), blinded)
+    hit = private_encoding.encode(bucket_bits=16, version=1, evaluated=evaluated, body=body)
+    return [
+        *({"data": data.hex()} for data in made),
+        {"data": hit.hex(), "e164": e164, "blind": blind.hex()},
+        {"data": made[0][:-3].hex()},
+    ]
 
 
 def corpus(size: int = CORPUS_SIZE, seed: int = 11) -> list[str]:
@@ -88,6 +119,7 @@ def javascript(django_db_blocker):
         "numbers": numbers,
         "inputs": inputs,
         "vectors": vectors,
+        "answers": answers(),
     }
     done = subprocess.run(
         [node, "--experimental-default-type=module", str(ROOT / "tests/support/js/agree.mjs")],
@@ -97,7 +129,7 @@ def javascript(django_db_blocker):
         timeout=300,
         check=True,
     )
-    return {"numbers": numbers, "inputs": inputs, **json.loads(done.stdout)}
+    return {"numbers": numbers, "inputs": inputs, "sent": job["answers"], **json.loads(done.stdout)}
 
 
 def test_javascript_passes_the_rfc_vectors(javascript):
@@ -113,6 +145,33 @@ def test_javascript_passes_the_rfc_vectors(javascript):
 def test_javascript_finds_the_stored_key_of_each_number(javascript):
     expected = [phone_hash(e164).hex() for e164 in javascript["numbers"]]
     assert javascript["keys"] == expected
+
+
+def test_javascript_reads_wider_buckets_as_python_does(javascript):
+    for e164, (bucket, prefix16, prefix20) in zip(
+        javascript["numbers"], javascript["wide"], strict=True
+    ):
+        output = oprf.evaluate(server_key(), e164.encode())
+        assert bucket == private_client.bucket_of(e164, 20)
+        assert prefix16 == int.from_bytes(output[:8], "big") >> 16
+        assert prefix20 == int.from_bytes(output[:8], "big") >> 20
+
+
+def test_javascript_decodes_answers_as_python_does(javascript):
+    for sent, decoded in zip(javascript["sent"], javascript["answers"], strict=True):
+        data = bytes.fromhex(sent["data"])
+        try:
+            answer = private_encoding.decode(data)
+        except private_encoding.MalformedAnswer:
+            assert decoded == {"error": "malformed answer"}
+            continue
+        assert decoded["bucketBits"] == answer.bucket_bits
+        assert decoded["version"] == answer.version
+        assert [(p, tuple(ids)) for p, ids in decoded["entries"]] == answer.entries
+        if "e164" in sent:
+            python = private_client.matches(sent["e164"], bytes.fromhex(sent["blind"]), answer)
+            assert sorted(decoded["matches"]) == sorted(python) == [7, 9]
+    assert sum("error" in decoded for decoded in javascript["answers"]) == 1
 
 
 def test_javascript_and_phonenumbers_give_the_same_e164(javascript):
