@@ -15,6 +15,8 @@ production, whose queued send honours the gather window itself.
 import datetime
 import json
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db.models import F
@@ -37,7 +39,7 @@ TOKEN = "receipt-token-" + "e2e" * 12
 GATHER = 5  # seconds texts wait for breaches landing with them, for the worker (60 by default)
 
 # How each provider's receipt says a text did not reach the phone.
-FAILED = {
+FAILED: dict[str, dict[str, Any]] = {
     "tencent": {"report_status": "FAIL", "errmsg": "MK:0001", "description": "用户关机"},
     "aliyun": {"success": False, "err_code": "MK:0001", "err_msg": "用户关机"},
 }
@@ -56,19 +58,14 @@ def provider(request, settings):
     return standin
 
 
-def _breach_dump(tmp_path, slug: str) -> tuple[Breach, object]:
+def _import(tmp_path: Path, slug: str) -> ImportJob:
+    """A dump holding the number, imported the real way: import_create queues the
+    plan on commit, and the tasks read, merge and match it."""
     breach = Breach.objects.create(
         slug=slug, title=slug.title(), pwn_count=0, published_at=timezone.now()
     )
     dump = tmp_path / f"{slug}.csv"
     dump.write_text(f"手机号,姓名\n{NUMBER},某人\n13700137000,某人\n", encoding="utf-8")
-    return breach, dump
-
-
-def _import(tmp_path, slug: str) -> ImportJob:
-    """A dump holding the number, imported the real way: import_create queues the
-    plan on commit, and the tasks read, merge and match it."""
-    breach, dump = _breach_dump(tmp_path, slug)
     return import_create(breach=breach, path=dump, source_name=dump.name)
 
 
