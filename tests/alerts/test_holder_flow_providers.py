@@ -14,6 +14,7 @@ production, whose queued send honours the gather window itself.
 
 import datetime
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -122,8 +123,15 @@ def _receipts(standin, live_server, alert, texts: list[AlertDelivery]) -> None:
     assert list(delivered) == [("delivered", "")] * 2
 
 
+def _admin_rows(admin_client, state: str) -> list[str]:
+    """The breaches of the alerts the admin's list shows in this state."""
+    html = admin_client.get(f"/admin/alerts/alertdelivery/?state={state}").content.decode()
+    table = html.split('id="result_list"')[1].split("</table>")[0]
+    return sorted(re.findall(r'<td class="field-breach[^"]*">([^<]+)</td>', table))
+
+
 def test_the_holder_flow_through_each_provider(
-    client, provider, settings, tmp_path, live_server, all_logs, eager_celery
+    client, provider, settings, tmp_path, live_server, all_logs, eager_celery, admin_client
 ):
     gather = settings.ALERTS_SMS_GATHER_SECONDS = 60
     subscription = _prove_and_subscribe(client, provider, settings)
@@ -153,6 +161,9 @@ def test_the_holder_flow_through_each_provider(
 
     _receipts(provider, live_server, alert, list(texts.filter(job__in=jobs)))
     assert AlertDelivery.objects.get(job=third).status == "pending"
+    # The admin lists the alerts by state.
+    assert _admin_rows(admin_client, "delivered") == ["Clinic", "Shop"]
+    assert _admin_rows(admin_client, "waiting") == ["Forum"]
 
     # The number is nowhere: not in the logs (which did record the flow), the database,
     # the cache, the broker or the session.
