@@ -100,12 +100,6 @@ def _backend_for(to_e164: str) -> "FreeTextBackend | TemplateBackend":
     return import_string(path)()
 
 
-def send_sms(to_e164: str, body: str) -> str:
-    """Send one free-text message (the backends that take one)."""
-    backend = import_string(settings.SMS_BACKEND)()
-    return backend.send(to_e164, body)
-
-
 def render_text(text: Text) -> str:
     """A text as one sentence, for the backends that send free text: from the
     local template ``sms/<kind>.txt``, in the text's language."""
@@ -210,9 +204,6 @@ class TemplateBackend:
 
     provider = ""
     default_endpoint = ""
-
-    def send(self, to_e164: str, body: str) -> str:
-        raise SmsOperatorError(f"The {self.provider} backend sends only templates (send_text).")
 
     def send_text(self, to_e164: str, text: Text) -> str:
         raise NotImplementedError

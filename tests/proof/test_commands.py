@@ -27,6 +27,23 @@ def test_sms_check_reports_the_configuration_and_a_good_call(provider, settings)
     assert provider.auth_failures == [] and provider.sent == []
 
 
+def test_sms_check_gives_the_receipt_url_for_the_console_without_its_token(provider, settings):
+    settings.SITE_URL = "https://xielou.example"
+    settings.SMS_RECEIPT_TOKEN = "t" * 43
+    out = _run("sms_check")
+    url = f"https://xielou.example/sms/receipts/{provider.provider}/<SMS_RECEIPT_TOKEN>/"
+    assert f"receipt URL for the console: {url}" in out
+    assert "t" * 43 not in out
+
+
+def test_sms_check_warns_that_without_a_receipt_token_nothing_is_marked_delivered(
+    tencent_sms, settings
+):
+    settings.SMS_RECEIPT_TOKEN = ""
+    out = _run("sms_check")
+    assert "SMS_RECEIPT_TOKEN not set" in out and "SMS: ready." in out
+
+
 def test_sms_check_fails_clearly_on_bad_credentials(provider, settings):
     settings.SMS_ACCESS_KEY_SECRET = "wrong"
     with pytest.raises(CommandError) as caught:

@@ -18,7 +18,6 @@ from proof.sms import (
     SmsOperatorError,
     SmsThrottled,
     Text,
-    send_sms,
     send_text,
 )
 
@@ -225,12 +224,6 @@ def test_the_sdks_debug_logs_never_carry_the_number(provider, all_logs):
     with pytest.raises(SmsNumberRejected):
         send_text(NUMBER, CODE)
     _no_number("\n".join(r.getMessage() for r in all_logs.records))
-
-
-def test_free_text_through_a_template_provider_is_an_operator_error(provider):
-    with pytest.raises(SmsOperatorError, match="only templates"):
-        send_sms(NUMBER, "hello")
-    assert provider.actions == []
 
 
 def test_numbers_outside_china_can_go_through_another_backend(tencent_sms, settings, sms_stub):

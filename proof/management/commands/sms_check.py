@@ -1,7 +1,9 @@
 from typing import Any
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 from django.utils.module_loading import import_string
 
 from proof.sms import SmsError, TemplateBackend
@@ -73,3 +75,20 @@ class Command(BaseCommand):
         for line in lines:
             self.stdout.write(f"{name}: {line}")
         self.stdout.write(f"{name}: credentials accepted.")
+        self._receipts(name)
+
+    def _receipts(self, name: str) -> None:
+        """Where the provider's console must post delivery receipts (the token shown as
+        its setting's name: it is the URL's secret)."""
+        if not settings.SMS_RECEIPT_TOKEN:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{name}: SMS_RECEIPT_TOKEN not set: no receipt URL, alert texts are never "
+                    "marked delivered."
+                )
+            )
+            return
+        path = unquote(reverse(f"bc-sms-receipts-{name}", args=["<SMS_RECEIPT_TOKEN>"]))
+        self.stdout.write(f"{name}: receipt URL for the console: {settings.SITE_URL}{path}")
+        if not settings.SMS_RECEIPT_ALLOWED_NETWORKS:
+            self.stdout.write(f"{name}: receipts taken from any address")
