@@ -22,7 +22,7 @@ import phonenumbers
 
 from leaks import oprf, private_encoding
 
-_BREACH = re.compile(r'<li class="breach" data-breach="(\d+)"[^>]*>\s*<h2>([^<]*)</h2>')
+_BREACH = re.compile(r'<li class="breach" data-breach="(\d+)"[^>]*>\s*<h2>(?:<a [^>]*>)?([^<]*)<')
 _BUCKET_BITS = re.compile(r'data-bucket-bits="(\d+)"')
 
 

@@ -65,6 +65,13 @@ def test_every_public_page_has_no_axe_violation(browser, live_server, demo, lang
         page.wait_for_selector(".result.hit")
         if found := _violations(page):
             problems["result"] = found
+        # A miss, from the result's own form: its advice and alert offer are checked too.
+        page.fill("section.again input[name=phone]", "13900139000")
+        page.click("section.again form.check button[type=submit]")
+        page.wait_for_selector(".result.miss .verdict:visible")
+        page.wait_for_selector(".advice")
+        if found := _violations(page):
+            problems["miss"] = found
     finally:
         context.close()
     assert problems == {}

@@ -1,6 +1,7 @@
 """The private check's server side, and the command-line client against a live server."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -132,6 +133,28 @@ def test_the_result_frame_lists_public_breaches_hidden(client, breaches):
     html = client.get(reverse("bc-private-result")).content.decode()
     assert f'data-breach="{breaches[0].pk}" hidden' in html
     assert "Clinic" not in html
+
+
+def test_the_result_frame_holds_a_hits_and_a_miss_advice_and_offer_hidden(client, breaches):
+    # The same frame for everyone: both answers' words are in it, hidden; the script keeps one.
+    html = client.get(reverse("bc-private-result"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    advice = re.findall(
+        r'<div data-when="(\w+)" hidden>\s*<section class="advice">'
+        r"\s*<h2>([^<]+)</h2>(.*?)</section>",
+        html,
+        flags=re.S,
+    )
+    assert [(when, title) for when, title, _ in advice] == [
+        ("hit", "What to do now"),
+        ("miss", "Stay safe anyway"),
+    ]
+    assert all("96110" in items and "call the police at 110" in items for *_, items in advice)
+    assert "this leak" in advice[0][2] and "this leak" not in advice[1][2]
+    offers = re.findall(r'<h2 data-when="(\w+)" hidden>([^<]+)</h2>', html)
+    assert offers == [
+        ("hit", "Be told when it leaks again"),
+        ("miss", "Be told if it turns up in a breach"),
+    ]
 
 
 @pytest.mark.slow
