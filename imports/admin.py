@@ -109,17 +109,7 @@ class BreachAdmin(admin.ModelAdmin):
         (None, {"fields": list(BreachForm.Meta.fields)}),
         (
             _("Imports and figures"),
-            {
-                "fields": [
-                    "published_at",
-                    "pwn_count",
-                    "added_date",
-                    "modified_date",
-                    "import_link",
-                    "last_report",
-                    "quality_figures",
-                ]
-            },
+            {"fields": [name for name in readonly_fields if name != "publish_state"]},
         ),
     ]
 
