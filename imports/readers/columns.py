@@ -7,7 +7,7 @@ Chinese mobiles as written, or numbers written with phone punctuation.
 
 import re
 
-from imports.readers.base import PHONE_HEADERS, DumpError, PhoneColumn, header_key
+from imports.readers.base import PHONE_HEADERS, DumpError, PhoneColumn, header_key, name_part
 from leaks.phones import InvalidPhone, normalize
 
 SAMPLE_ROWS = 200
@@ -61,7 +61,7 @@ def column_name(header: list[str] | None, index: int) -> str:
     cell = header[index].strip() if header and index < len(header) else ""
     if not cell or holds_phone(cell) or holds_phone(cell.rsplit(".", 1)[-1]):
         return f"#{index}"
-    return cell
+    return name_part(cell)
 
 
 def _header_matches(cell: str) -> bool:
