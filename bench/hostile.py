@@ -23,7 +23,6 @@ import sys
 import tempfile
 import time
 import zipfile
-import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -95,7 +94,8 @@ def xlsx_inline(path: Path, *, rows: int = 4, cells: int = 1500, string_kb: int 
         for number in range(1, rows + 1):
             yield f'<row r="{number}">'
             for i in range(cells):
-                yield f'<c r="{_column_letters(i)}{number}" t="inlineStr"><is><t>{text}</t></is></c>'
+                cell = f'<c r="{_column_letters(i)}{number}" t="inlineStr">'
+                yield f"{cell}<is><t>{text}</t></is></c>"
             yield "</row>"
 
     _workbook(path, [], sheet)
@@ -146,10 +146,12 @@ def bomb(path: Path, kind: str, *, megabytes: int = 1024) -> None:
             for _ in range(megabytes):
                 out.write(packed)
         return
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("dump.csv", "w", force_zip64=True) as member:
-            for _ in range(megabytes):
-                member.write(block)
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("dump.csv", "w", force_zip64=True) as member,
+    ):
+        for _ in range(megabytes):
+            member.write(block)
 
 
 def _bomb(kind: str, megabytes: int) -> Callable[[Path], None]:

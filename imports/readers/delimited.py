@@ -29,12 +29,13 @@ def csv_rows(lines: Iterator[str], delimiter: str) -> Iterator[list[str]]:
     # A field may be as long as a line may be (the csv module stops at 128 KB).
     csv.field_size_limit(max(max_line(), 131072))
     reader = csv.reader(lines, delimiter=delimiter)
-    last = 0
+    last = number = 0
     try:
         for row in reader:
+            number += 1
             # A row of quoted fields spanning lines is bounded as a row, not by its lines.
             if reader.line_num - last > 1:
-                check_row(row, reader.line_num)
+                check_row(row, number)
             last = reader.line_num
             if row:
                 yield row

@@ -135,7 +135,7 @@ def size_text(size: int) -> str:
 # Packed bytes handed to a decompressor at a time, and only when it asks for
 # more: what the meter counts as consumed is then never more than one piece
 # ahead of what the decompressor really used, whatever the archive kind.
-PIECE = 16 * 1024
+PIECE = 8 * 1024
 
 
 class _Codec(Protocol):
