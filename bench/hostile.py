@@ -131,6 +131,27 @@ def number_named_member(path: Path, *, rows: int = 100) -> None:
         archive.writestr("13812340000.csv", body)
 
 
+def json_deep_paths(path: Path, *, depth: int = 60, leaves: int = 20_000) -> None:
+    """A 200 KB line whose leaves each sit under a 60-level path: flattened, every
+    leaf repeats the path (a multiplication the line limit does not see)."""
+    record: dict = {f"k{i}": 1 for i in range(leaves)}
+    for _level in range(depth):
+        record = {"abcdef": record}
+    path.write_text(json.dumps(record) + "\n")
+
+
+def honest(path: Path, kind: str, *, rows: int = 1_000_000) -> None:
+    """An honest dump of `rows` distinct numbers with a name and a city, packed."""
+    body = b"mobile,name,city\n" + b"".join(
+        b"139%08d,user%d,beijing\n" % (i, i) for i in range(rows)
+    )
+    if kind == "gz":
+        path.write_bytes(gzip.compress(body, 6))
+    else:
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("members.csv", body)
+
+
 def _block() -> bytes:
     return BOMB_LINE * (2**20 // len(BOMB_LINE))
 
@@ -162,9 +183,14 @@ SHAPES: dict[str, tuple[str, Callable[[Path], None]]] = {
     "xlsx-shared-strings": ("amplified.xlsx", xlsx_amplified),
     "xlsx-shared-strings-20-rows": ("amplified20.xlsx", lambda p: xlsx_amplified(p, rows=20)),
     "xlsx-inline-strings": ("inline.xlsx", xlsx_inline),
+    "xlsx-200-rows-of-600-kb": (
+        "sample.xlsx",
+        lambda p: xlsx_amplified(p, rows=200, cells=1, string_kb=600),
+    ),
     "json-1000-keys-shared": ("wide.jsonl", lambda p: json_keys(p, keys=1000, shared=True)),
     "json-50k-distinct-keys": ("keys50k.jsonl", lambda p: json_keys(p, keys=250)),
     "json-200k-distinct-keys": ("keys200k.jsonl", lambda p: json_keys(p, keys=1000)),
+    "json-deep-paths": ("deep.jsonl", json_deep_paths),
     "json-number-keyed-object": ("keyed.json", number_keyed_json),
     "json-number-keyed-lines": ("keyed.jsonl", lambda p: number_keyed_json(p, lines=True)),
     "zip-number-named-member": ("named.zip", number_named_member),
@@ -172,6 +198,8 @@ SHAPES: dict[str, tuple[str, Callable[[Path], None]]] = {
     "bz2-bomb": ("bomb.csv.bz2", _bomb("bz2", 1024)),
     "xz-bomb": ("bomb.csv.xz", _bomb("xz", 1024)),
     "zip-bomb": ("bomb.zip", _bomb("zip", 1024)),
+    "gz-honest-1m-rows": ("honest.csv.gz", lambda p: honest(p, "gz")),
+    "zip-honest-1m-rows": ("honest.zip", lambda p: honest(p, "zip")),
 }
 
 
@@ -255,6 +283,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", action="append", choices=sorted(SHAPES))
     parser.add_argument("--limit-mb", type=int, default=2048)
+    parser.add_argument("--timeout", type=float, default=600, help="seconds a shape may take")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -268,7 +297,7 @@ def main() -> None:
             started = time.monotonic()
             build(path)
             built = time.monotonic() - started
-            result = run_child(path, limit_mb=args.limit_mb)
+            result = run_child(path, limit_mb=args.limit_mb, timeout=args.timeout)
             size = path.stat().st_size
             shown = f"{size / 2**20:.1f}M" if size >= 2**20 else f"{size / 1024:.1f}K"
             outcome = result["outcome"]
