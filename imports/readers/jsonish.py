@@ -187,8 +187,8 @@ def array_records(chunks: Iterator[str]) -> Iterator[dict[str, str]]:
             pass
         if buffer[position:].strip(_WHITESPACE):
             raise DumpError(
-                "The JSON goes on after its first object; for one record a line, "
-                "give the format “jsonl”.",
+                "The JSON goes on after its first object: is it one record a line "
+                "(JSON lines, “jsonl”)?",
                 option="format",
             )
 

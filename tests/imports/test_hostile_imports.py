@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from imports.importer import import_chunk_run, import_plan, import_run
+from imports.merge import import_finish
 from imports.readers import DumpError, inspect, iter_values
 from leaks.models import Breach, ImportChunk, ImportJob
 from tests.factories import import_job
@@ -163,7 +164,9 @@ def test_an_sql_row_is_bounded_by_the_text_it_holds(tmp_path, settings):
 def test_a_json_object_followed_by_more_asks_for_jsonl(tmp_path):
     path = tmp_path / "two.json"
     path.write_text('{\n"a": {"mobile": "13800138000"}\n}\n{"b": 1}\n')
-    with pytest.raises(DumpError, match="give the format “jsonl”"):
+    with pytest.raises(
+        DumpError, match=r"one record a line \(JSON lines, “jsonl”\)\? Give it with --format"
+    ):
         list(iter_values(path, inspect(path)))
 
 
@@ -216,7 +219,10 @@ def test_a_second_start_after_one_death_still_runs(tmp_path):
     ImportChunk.objects.filter(pk=chunk_id).update(
         status=ImportChunk.Status.RUNNING, worker="w1", attempts=1
     )
-    import_chunk_run(ImportChunk.objects.select_related("job").get(pk=chunk_id), worker="w1")
+    chunk = ImportChunk.objects.select_related("job").get(pk=chunk_id)
+    import_chunk_run(chunk, worker="w1", finish=False)
+    assert ImportChunk.objects.get(pk=chunk_id).status == ImportChunk.Status.DONE
+    import_finish(job)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE, job.error
     assert job.valid == 50
