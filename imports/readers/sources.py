@@ -15,7 +15,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING, BinaryIO, Protocol
 
@@ -41,6 +41,8 @@ class Member:
 
     name: str
     compression: str  # "", "gz", "bz2", "xz" or "zip"
+    # A zip member's entry, read once with the archive's listing.
+    info: zipfile.ZipInfo | None = field(default=None, compare=False, repr=False)
 
 
 def compression_of(path: Path) -> str:
@@ -85,7 +87,13 @@ def members(path: Path) -> list[Member]:
             raise DumpError(
                 "The archive member “%(member)s” is encrypted; unpack it first.", member=name
             )
-        found.append(Member(name, "zip"))
+        found.append(Member(name, "zip", info))
+        if len(found) > settings.IMPORT_MAX_FIELDS:
+            # Each member is a table of the plan and the report.
+            raise DumpError(
+                "The archive holds more than %(count)s files; unpack it and upload them in parts.",
+                count=settings.IMPORT_MAX_FIELDS,
+            )
     if not found:
         raise DumpError("The zip archive holds no files.")
     return found
@@ -380,8 +388,10 @@ def _zip_unpacker(
 ) -> Unpacker:
     """A zip member read straight from its local entry, through the same meter as
     a .gz (zipfile's own reader takes packed bytes ahead of what it unpacks)."""
-    with zipfile.ZipFile(path) as archive:
-        info = archive.getinfo(member.name)
+    info = member.info
+    if info is None:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo(member.name)
     raw.seek(info.header_offset)
     header = raw.read(30)
     if len(header) < 30 or header[:4] != b"PK\x03\x04":

@@ -147,3 +147,15 @@ def test_a_zip_method_the_importer_does_not_read_is_refused_by_name(tmp_path):
     path.write_bytes(bytes(raw))
     with pytest.raises(DumpError, match=r"packed with a method .* \(9\)"):
         read_all(path)
+
+
+def test_an_archive_of_too_many_files_is_refused(tmp_path, settings):
+    settings.IMPORT_MAX_FIELDS = 20
+    path = tmp_path / "many.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for i in range(21):
+            archive.writestr(f"part{i}.txt", "13800138000\n")
+    with pytest.raises(DumpError, match="The archive holds more than 20 files"):
+        members(path)
+    settings.IMPORT_MAX_FIELDS = 21
+    assert len(members(path)) == 21
