@@ -252,3 +252,35 @@ def test_each_planning_start_is_counted(tmp_path):
     assert len(import_plan(job)) == 1
     job.refresh_from_db()
     assert job.plan_attempts == 1
+
+
+def test_the_upload_pages_show_no_number_from_a_number_keyed_dump(
+    client, settings, tmp_path, eager_celery, django_capture_on_commit_callbacks, all_logs
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from tests.factories import staff_user
+
+    settings.UPLOAD_DIR = tmp_path / "uploads"
+    client.force_login(staff_user())
+    entries = {number: {"mobile": number, "name": "张三"} for number in KEYED}
+    upload = SimpleUploadedFile(f"{KEYED[0]}.json", json.dumps(entries).encode())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("bc-import-new"), {"new_slug": "keyed", "new_title": "Keyed", "dump": upload}
+        )
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.DONE, job.error
+    assert job.valid == 10
+    pages = [
+        client.get(response["Location"]).content.decode(),
+        # The breach's admin page lists its imports (file name, status, report).
+        client.get(reverse("admin:leaks_breach_change", args=[job.breach.pk])).content.decode(),
+    ]
+    assert "[number].json" in pages[1]
+    assert "[number].mobile" in pages[0]
+    for page in pages:
+        for number in KEYED:
+            assert number not in page
+    assert_number_nowhere(KEYED, logs=all_logs)
