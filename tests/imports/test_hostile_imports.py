@@ -254,6 +254,7 @@ def test_each_planning_start_is_counted(tmp_path):
     assert job.plan_attempts == 1
 
 
+@pytest.mark.slow
 def test_the_upload_pages_show_no_number_from_a_number_keyed_dump(
     client, settings, tmp_path, eager_celery, django_capture_on_commit_callbacks, all_logs
 ):

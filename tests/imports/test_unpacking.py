@@ -115,7 +115,7 @@ def test_bombs_of_every_kind_are_refused_at_the_same_point(tmp_path, settings, k
     settings.IMPORT_RATIO_AFTER = 2 * 2**20
     path = tmp_path / f"bomb.{kind}"
     if kind == "zip":
-        write_packed(path, kind, bomb_data(12), method=method)
+        write_packed(path, kind, bomb_data(4), method=method)
     else:
         # One packed megabyte, twelve streams in a row (bz2 packs runs slowly).
         write_packed(path, kind, bomb_data(1))
