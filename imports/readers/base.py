@@ -149,8 +149,8 @@ def sample_too_big(rows: int) -> DumpError:
 
 def too_many_fields() -> DumpError:
     return DumpError(
-        "The first rows have more than %(count)s different fields or tables; "
-        "a dump's records share theirs.",
+        "The first rows have more than %(count)s different columns, fields or tables; "
+        "not a dump's rows.",
         count=settings.IMPORT_MAX_FIELDS,
     )
 

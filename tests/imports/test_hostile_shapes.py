@@ -90,7 +90,7 @@ def test_records_with_too_many_distinct_keys_are_refused_fast(tmp_path, records,
     hostile.json_keys(path, records=records, keys=keys)
     result = read_in_child(path)
     assert result["outcome"] == "refused"
-    assert result["reason"].startswith("The first rows have more than 2000 different fields")
+    assert result["reason"].startswith("The first rows have more than 2000 different columns")
     assert_bounded(result, seconds=5)
 
 
