@@ -11,7 +11,7 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
-from itertools import chain, islice
+from itertools import chain
 from pathlib import Path
 
 from django.conf import settings
@@ -183,7 +183,7 @@ def _line_table(plan: Plan, lines: Iterator[str], *, detect: bool, name: str = "
         delimiter = plan.delimiter
         if not delimiter:
             lines = iter(lines)
-            head = list(islice(lines, 50))
+            head = bounded_sample(lines, 50, len)
             delimiter = sniff_delimiter(head) or ","
             lines = chain(head, lines)
             plan.delimiter = delimiter
