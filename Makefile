@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test test-fast worker lint format bench bench-check profile-check bench-import bench-scale bench-api bench-alerts bench-enum bench-timing bench-xlsx messages vendor vendor-altcha screenshots clean backup restore
+.PHONY: run test test-fast worker lint format bench bench-check profile-check bench-import bench-scale bench-api bench-alerts bench-enum bench-timing bench-xlsx bench-hostile messages vendor vendor-altcha screenshots clean backup restore
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -115,6 +115,12 @@ bench-alerts: $(STAMP)
 # Peak memory reading an .xlsx of 1.2M unique shared strings, openpyxl against our reader.
 bench-xlsx: $(STAMP)
 	$(PY) bench/xlsx_memory.py --rows 300000
+
+# Peak RSS and seconds of reading each hostile dump shape (issue 22): xlsx
+# shared-string amplification, JSON with thousands of distinct keys, .zip/.gz/
+# .bz2/.xz bombs, records keyed by their number. BENCH_ARGS="--only zip-bomb".
+bench-hostile: $(STAMP)
+	$(PY) bench/hostile.py $(BENCH_ARGS)
 
 # Import benchmark on PostgreSQL + Redis (defaults below if unset); ROWS=N to resize.
 BENCH_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/bc_bench)

@@ -443,6 +443,14 @@ IMPORT_MAX_LINE = envint("IMPORT_MAX_LINE", str(1024 * 1024))
 IMPORT_MAX_UNPACKED_BYTES = envint("IMPORT_MAX_UNPACKED_BYTES", str(64 * 2**30))
 IMPORT_MAX_RATIO = envint("IMPORT_MAX_RATIO", "200")
 IMPORT_RATIO_AFTER = envint("IMPORT_RATIO_AFTER", str(16 * 2**20))
+# Every reader is bounded by the text it produces: a row by IMPORT_MAX_LINE, the
+# rows a plan samples by IMPORT_MAX_SAMPLE_BYTES, and the different fields (JSON
+# keys, SQL tables) those rows may name by IMPORT_MAX_FIELDS.
+IMPORT_MAX_SAMPLE_BYTES = envint("IMPORT_MAX_SAMPLE_BYTES", str(16 * 2**20))
+IMPORT_MAX_FIELDS = envint("IMPORT_MAX_FIELDS", "2000")
+# A plan or chunk started this many times without finishing (its worker was
+# killed: out of memory, stopped) fails the job instead of being started again.
+IMPORT_MAX_ATTEMPTS = envint("IMPORT_MAX_ATTEMPTS", "2")
 # Line-format dumps larger than this are split into byte ranges, one Celery
 # task each, so several workers share one import.
 IMPORT_CHUNK_BYTES = envint("IMPORT_CHUNK_BYTES", str(8 * 2**20))

@@ -45,6 +45,18 @@ class Abandoned(Exception):
     """The job ended (failed elsewhere) while this chunk was running."""
 
 
+def stopped(count: int) -> DumpError:
+    """Why a job fails whose plan or chunk started `count` times and never ended:
+    each time its worker died (out of memory, killed) and the broker, or the
+    resume sweep, handed the task back."""
+    return DumpError(
+        "The import was started %(count)s times at the same place and its worker "
+        "stopped each time (out of memory, or killed); refused. Check the file, "
+        "then retry it.",
+        count=count,
+    )
+
+
 def import_run(job: ImportJob) -> ImportJob:
     """Run one import to the end in this process (the command's --inline, the demo)."""
     for chunk_id in import_plan(job):
@@ -62,6 +74,8 @@ def import_plan(job: ImportJob) -> list[int]:
         return []
     if not job.chunks.exists():
         if not _claim_planning(job):
+            if _planning_worn_out(job):
+                import_fail(job, stopped(job.plan_attempts))
             return []  # another worker is planning it right now
         try:
             _make_chunks(job)
@@ -78,14 +92,36 @@ def import_plan(job: ImportJob) -> list[int]:
 def _claim_planning(job: ImportJob) -> bool:
     """Only one worker plans a job; a planner silent for too long is presumed dead."""
     now = timezone.now()
-    stale = _stale_before(now)
     # One row, conditions on its own columns: the database re-checks them
     # under the row lock, so of two workers only one wins.
-    claimable = Q(status=ImportJob.Status.PENDING) | Q(
-        status=ImportJob.Status.RUNNING, started_at__lt=stale
+    updated = ImportJob.objects.filter(
+        _plan_claimable(now), pk=job.pk, plan_attempts__lt=settings.IMPORT_MAX_ATTEMPTS
     )
-    updated = ImportJob.objects.filter(claimable, pk=job.pk)
-    return bool(updated.update(status=ImportJob.Status.RUNNING, started_at=now))
+    return bool(
+        updated.update(
+            status=ImportJob.Status.RUNNING,
+            started_at=now,
+            plan_attempts=F("plan_attempts") + 1,
+        )
+    )
+
+
+def _plan_claimable(now: datetime) -> Q:
+    return Q(status=ImportJob.Status.PENDING) | Q(
+        status=ImportJob.Status.RUNNING, started_at__lt=_stale_before(now)
+    )
+
+
+def _planning_worn_out(job: ImportJob) -> bool:
+    """Free to plan (no live planner) but started IMPORT_MAX_ATTEMPTS times already:
+    the task came back from workers that died on it. Counted on the job's row
+    before the work starts, so a redelivery never starts it once too often."""
+    worn = ImportJob.objects.filter(
+        _plan_claimable(timezone.now()),
+        pk=job.pk,
+        plan_attempts__gte=settings.IMPORT_MAX_ATTEMPTS,
+    )
+    return worn.exists()
 
 
 def _make_chunks(job: ImportJob) -> None:
@@ -128,8 +164,13 @@ def _chunk_ranges(path: Path, format: str, size: int, step: int) -> list[tuple[i
     return list(pairwise(starts))
 
 
+class WornOut(Exception):
+    """A chunk free to take has been started IMPORT_MAX_ATTEMPTS times already."""
+
+
 def _claim(chunk: ImportChunk, worker: str) -> bool:
-    """Take a chunk unless it is done or another live worker has it."""
+    """Take a chunk unless it is done or another live worker has it; raise WornOut
+    when it was started too often (its workers died on it)."""
     stale = _stale_before()
     claimable = ImportChunk.objects.filter(pk=chunk.pk).exclude(status=ImportChunk.Status.DONE)
     mine_or_free = (
@@ -138,22 +179,30 @@ def _claim(chunk: ImportChunk, worker: str) -> bool:
         | claimable.filter(heartbeat__lt=stale)
     )
 
-    return bool(
-        mine_or_free.update(
-            status=ImportChunk.Status.RUNNING,
-            worker=worker,
-            attempts=F("attempts") + 1,
-            rows_done=0,
-            bytes_done=0,
-            heartbeat=timezone.now(),
-        )
+    limit = settings.IMPORT_MAX_ATTEMPTS
+    claimed = mine_or_free.filter(attempts__lt=limit).update(
+        status=ImportChunk.Status.RUNNING,
+        worker=worker,
+        attempts=F("attempts") + 1,
+        rows_done=0,
+        bytes_done=0,
+        heartbeat=timezone.now(),
     )
+    if not claimed and mine_or_free.filter(attempts__gte=limit).exists():
+        raise WornOut
+    return bool(claimed)
 
 
 def import_chunk_run(chunk: ImportChunk, *, worker: str, finish: bool = True) -> None:
     """Stage one chunk's hashes and record its counts; merge if it was the last."""
     job = chunk.job
-    if job.finished or not _claim(chunk, worker):
+    if job.finished:
+        return
+    try:
+        if not _claim(chunk, worker):
+            return
+    except WornOut:
+        import_fail(job, stopped(settings.IMPORT_MAX_ATTEMPTS))
         return
     try:
         with _heartbeat(chunk):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 from imports.queue import queue_plan
 from imports.readers import DumpError, Plan
 from leaks.models import Breach, ImportJob, StagedHash
+from leaks.redaction import redact
 
 log = logging.getLogger(__name__)
 FILE_GONE = gettext_noop("The dump file is gone; upload it again.")
@@ -38,7 +39,8 @@ def import_create(
     job = ImportJob.objects.create(
         breach=breach,
         file_path=str(path),
-        source_name=source_name,
+        # The uploaded file's name is shown and stored: "13812340000.csv" is not.
+        source_name=redact(source_name),
         delete_file=delete_file,
         options=options or {},
         created_by=user,

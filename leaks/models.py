@@ -85,6 +85,9 @@ class ImportJob(models.Model):
     new = models.PositiveBigIntegerField(_("new"), default=0)
     report = models.JSONField(_("report"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # Deliveries of the planning task that started planning: a task redelivered
+    # after its worker died stops at IMPORT_MAX_ATTEMPTS (imports/importer.py).
+    plan_attempts = models.PositiveSmallIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )

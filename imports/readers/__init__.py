@@ -8,13 +8,25 @@ workers can read one dump at once and agree on every detail.
 """
 
 import io
+import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
-from itertools import chain, islice
+from itertools import chain
 from pathlib import Path
 
+from django.conf import settings
+
 from imports.readers import sources, text
-from imports.readers.base import DumpError, PhoneColumn, Table
+from imports.readers.base import (
+    DumpError,
+    PhoneColumn,
+    Table,
+    bounded_sample,
+    name_part,
+    row_size,
+    sample_too_big,
+    too_many_fields,
+)
 from imports.readers.columns import SAMPLE_ROWS, column_for, is_header
 from imports.readers.delimited import csv_rows, list_rows, sniff_delimiter
 from imports.readers.jsonish import array_records, jsonl_records, records_table
@@ -111,10 +123,11 @@ def inspect(
     # A line format: settle the delimiter, header and column once for all chunks.
     with sources.open_member(path, member) as stream:
         lines = text.lines_of(stream, encoding)
-        head_lines = list(islice(lines, SAMPLE_ROWS + 1))
+        head_lines = bounded_sample(lines, SAMPLE_ROWS + 1, len)
     table = _line_table(plan, iter(head_lines), detect=True)
-    sample = list(islice(table.rows, SAMPLE_ROWS))
-    plan.header = table.header
+    sample = bounded_sample(table.rows, SAMPLE_ROWS, row_size)
+    # The header is kept in the plan: a cell that looks like a number is not.
+    plan.header = [name_part(cell) for cell in table.header] if table.header else table.header
     if found == "list" and not table.header and not column:
         plan.column = _column_dict(PhoneColumn(0, "", "list"))
     else:
@@ -140,11 +153,21 @@ def _format_of(name: str, head: bytes, encoding: str) -> str:
     if sample.startswith("["):
         return "json"
     if sample.startswith("{"):
-        return "jsonl"
+        # One record a line, or one object (of records) spread over lines.
+        first, newline, _ = sample.partition("\n")
+        return "json" if newline and not _json_line(first) else "jsonl"
     if lowered.endswith(".sql") or looks_like_sql(sample):
         return "sql"
     lines = sample.split("\n")[:50]
     return "csv" if sniff_delimiter(lines[:-1] or lines) else "list"
+
+
+def _json_line(line: str) -> bool:
+    try:
+        json.loads(line)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def _column_dict(column: PhoneColumn) -> dict:
@@ -160,7 +183,7 @@ def _line_table(plan: Plan, lines: Iterator[str], *, detect: bool, name: str = "
         delimiter = plan.delimiter
         if not delimiter:
             lines = iter(lines)
-            head = list(islice(lines, 50))
+            head = bounded_sample(lines, 50, len)
             delimiter = sniff_delimiter(head) or ","
             lines = chain(head, lines)
             plan.delimiter = delimiter
@@ -191,7 +214,7 @@ def iter_values(
     found = {} if found is None else found
     if plan.splittable:
         yield from _range_values(path, plan, start, end, progress)
-        found.setdefault("columns", {})[path.name] = plan.column
+        found.setdefault("columns", {})[name_part(path.name)] = plan.column
         return
     if start or end is not None:
         raise DumpError("This dump cannot be split into byte ranges.")
@@ -219,7 +242,11 @@ def _range_values(
         if plan.format == "jsonl":
             # Records name their fields; the plan's header gives the path order.
             header = plan.header or []
-            rows = ([rec.get(key, "") for key in header] for rec in jsonl_records(lines))
+            key = header[index] if index < len(header) else None
+            for record in jsonl_records(lines):
+                value = record.get(key, "").strip() if key is not None else ""
+                yield value or None
+            return
         else:
             rows = _line_table(plan, lines, detect=False).rows
             if start == 0 and plan.header is not None:
@@ -247,12 +274,12 @@ def _member_values(
         member_plan.column_wanted = plan.column_wanted
     if member_plan.format in LINE_FORMATS:
         lines = text.lines_of(stream, member_plan.encoding)
-        table = _line_table(member_plan, lines, detect=True, name=member.name)
+        table = _line_table(member_plan, lines, detect=True, name=name_part(member.name))
         yield from _tables_values(iter([table]), member_plan.column_wanted, found)
     elif member_plan.format == "json":
         chunks = _text_chunks(stream, member_plan.encoding)
         header, rows = records_table(array_records(chunks), SAMPLE_ROWS)
-        table = Table(member.name, header, rows)
+        table = Table(name_part(member.name), header, rows)
         yield from _tables_values(iter([table]), member_plan.column_wanted, found)
     else:
         yield from _sql_values(_text_chunks(stream, member_plan.encoding), plan, found)
@@ -291,7 +318,7 @@ def _tables_values(
                 header = first
             else:
                 rows = chain([first], rows)
-        sample = list(islice(rows, SAMPLE_ROWS))
+        sample = bounded_sample(rows, SAMPLE_ROWS, row_size)
         try:
             if table.notes.get("list") and not header and not wanted:
                 column = PhoneColumn(0, "", "list")
@@ -317,9 +344,15 @@ def _sql_values(chunks: Iterator[str], plan: Plan, found: dict) -> Iterator[str 
     headers: dict[str, list[str] | None] = {}
     columns: dict[str, int | None] = {}
     errors: dict[str, DumpError] = {}
+    # Every table's sample is held until it is complete: together they keep to
+    # the sample budget, and a dump may name only so many tables.
+    held = 0
+    budget = settings.IMPORT_MAX_SAMPLE_BYTES
 
     def decide(table: str) -> Iterator[str | None]:
+        nonlocal held
         sample = pending.pop(table)
+        held -= sum(map(row_size, sample))
         try:
             column = column_for(headers[table], sample, plan.column_wanted)
         except DumpError as exc:
@@ -334,13 +367,18 @@ def _sql_values(chunks: Iterator[str], plan: Plan, found: dict) -> Iterator[str 
 
     for name, names, row in sql_rows(chunks):
         # The same table may be written with different column lists.
-        table = f"{name} ({', '.join(names)})" if names else name
+        table = name_part(f"{name} ({', '.join(names)})" if names else name)
         if table in columns:
             index = columns[table]
             if index is not None:
                 yield _value(row, index)
             continue
+        if table not in headers and len(headers) >= settings.IMPORT_MAX_FIELDS:
+            raise too_many_fields()
         headers.setdefault(table, names)
+        held += row_size(row)
+        if held > budget:
+            raise sample_too_big(sum(map(len, pending.values())) + 1)
         pending.setdefault(table, []).append(row)
         if len(pending[table]) >= SAMPLE_ROWS:
             yield from decide(table)

@@ -1,10 +1,18 @@
 """What every dump reader shares: the error an admin reads, limits, and tables of rows."""
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TypeVar
 
 from django.conf import settings
+
+from leaks.redaction import redact
+
+T = TypeVar("T")
+# What a cell costs beyond its text, in the budgets below: an empty cell is not free.
+CELL_COST = 8
 
 # Header names a dump uses for its phone column, compared without case,
 # spaces, underscores or dashes.
@@ -49,7 +57,13 @@ class DumpError(Exception):
     def __init__(self, message: str, *, option: str = "", **params: object) -> None:
         self.message = message
         self.option = option
-        self.params = {name: str(value) for name, value in params.items()}
+        # Member, sheet and table names, keys and reasons come from the file:
+        # whatever is stored or shown passes the one redaction policy.
+        # (Counts and sizes are the importer's own and stay as they are.)
+        self.params = {
+            name: str(value) if isinstance(value, int) else redact(str(value))
+            for name, value in params.items()
+        }
         super().__init__(self.english())
 
     def english(self) -> str:
@@ -84,6 +98,68 @@ def header_key(cell: str) -> str:
 def max_line() -> int:
     """The longest line (or SQL value, or JSON record) a dump may have, in characters."""
     return settings.IMPORT_MAX_LINE
+
+
+def row_size(row: Sequence[str]) -> int:
+    """What a row weighs in the readers' budgets: its text and CELL_COST a cell."""
+    return sum(map(len, row)) + CELL_COST * len(row)
+
+
+def check_row(row: Sequence[str], number: int | str) -> None:
+    """Refuse a row heavier than a line may be (IMPORT_MAX_LINE): rows are built
+    from decoded text, which a few packed bytes can multiply (xlsx shared
+    strings, JSON paths, quoted CSV fields spanning lines)."""
+    if row_size(row) > max_line():
+        raise row_too_big(number)
+
+
+def row_too_big(number: int | str) -> DumpError:
+    return DumpError(
+        "Row %(row)s holds more than %(limit)s KB of text once read; not a dump row.",
+        row=number,
+        limit=max_line() // 1024,
+    )
+
+
+def bounded_sample(items: Iterable[T], count: int, weigh: Callable[[T], int]) -> list[T]:
+    """The first `count` items, refusing a sample heavier than IMPORT_MAX_SAMPLE_BYTES:
+    a planning sample is held whole, so its decoded size is what a worker holds."""
+    budget = settings.IMPORT_MAX_SAMPLE_BYTES
+    sample: list[T] = []
+    if count <= 0:
+        return sample
+    total = 0
+    for item in items:
+        total += weigh(item)
+        if total > budget:
+            raise sample_too_big(len(sample) + 1)
+        sample.append(item)
+        if len(sample) >= count:
+            break
+    return sample
+
+
+def sample_too_big(rows: int) -> DumpError:
+    return DumpError(
+        "The first %(rows)s rows hold more than %(size)s of text once read; not a dump's rows.",
+        rows=rows,
+        size=f"{settings.IMPORT_MAX_SAMPLE_BYTES // 2**20} MB",
+    )
+
+
+def too_many_fields() -> DumpError:
+    return DumpError(
+        "The first rows have more than %(count)s different columns, fields or tables; "
+        "not a dump's rows.",
+        count=settings.IMPORT_MAX_FIELDS,
+    )
+
+
+@lru_cache(maxsize=4096)
+def name_part(name: str) -> str:
+    """A key, header cell or member name as it may be stored or shown: a part that
+    looks like a phone number becomes the placeholder (the one redaction policy)."""
+    return redact(name)
 
 
 def cell_text(value: object) -> str:

@@ -3,7 +3,7 @@
 import csv
 from collections.abc import Iterator
 
-from imports.readers.base import DumpError, max_line
+from imports.readers.base import DumpError, check_row, max_line
 
 DELIMITERS = ",\t;|"
 
@@ -29,8 +29,14 @@ def csv_rows(lines: Iterator[str], delimiter: str) -> Iterator[list[str]]:
     # A field may be as long as a line may be (the csv module stops at 128 KB).
     csv.field_size_limit(max(max_line(), 131072))
     reader = csv.reader(lines, delimiter=delimiter)
+    last = number = 0
     try:
         for row in reader:
+            number += 1
+            # A row of quoted fields spanning lines is bounded as a row, not by its lines.
+            if reader.line_num - last > 1:
+                check_row(row, number)
+            last = reader.line_num
             if row:
                 yield row
     except csv.Error as exc:

@@ -9,7 +9,9 @@ table's CREATE TABLE.
 import re
 from collections.abc import Iterator
 
-from imports.readers.base import DumpError, max_line
+from django.conf import settings
+
+from imports.readers.base import DumpError, max_line, row_too_big, too_many_fields
 
 _TOKEN = re.compile(
     r"""
@@ -164,6 +166,8 @@ def _column_list(tokens: _Tokens) -> list[str]:
     while (token := tokens.next()) is not None and token[1] != ")":
         if token[0] in ("word", "quoted"):
             names.append(unquote_name(token[1]))
+            if len(names) > settings.IMPORT_MAX_FIELDS:
+                raise too_many_fields()
     return names
 
 
@@ -197,8 +201,13 @@ def _tuple(tokens: _Tokens) -> list[str]:
     values: list[str] = []
     depth = 0
     current: str | None = ""
+    # The row's decoded size, values and cells together (imports.readers.base.row_size).
+    size, limit = 0, max_line()
     while (token := tokens.next()) is not None:
         kind, text = token
+        size += len(text) + 1
+        if size > limit:
+            raise row_too_big("of an INSERT")
         if text == "(":
             depth += 1
         elif text == ")":
@@ -235,6 +244,8 @@ def _create(tokens: _Tokens, columns: dict[str, list[str]]) -> None:
     if not token or token[1] != "(":
         _skip_statement(tokens, token)
         return
+    if table not in columns and len(columns) >= settings.IMPORT_MAX_FIELDS:
+        raise too_many_fields()
     names = []
     depth = 0
     expect_name = True
@@ -252,6 +263,8 @@ def _create(tokens: _Tokens, columns: dict[str, list[str]]) -> None:
             name = unquote_name(token[1])
             if name.lower() not in _NOT_COLUMNS:
                 names.append(name)
+                if len(names) > settings.IMPORT_MAX_FIELDS:
+                    raise too_many_fields()
         expect_name = False
     columns[table] = names
     _skip_statement(tokens, tokens.next())

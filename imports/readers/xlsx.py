@@ -20,7 +20,15 @@ from xml.parsers import expat
 
 from django.conf import settings
 
-from imports.readers.base import DumpError, Table, cell_text, max_line
+from imports.readers.base import (
+    CELL_COST,
+    DumpError,
+    Table,
+    cell_text,
+    max_line,
+    name_part,
+    row_too_big,
+)
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main "
 RELATION_ID = "http://schemas.openxmlformats.org/officeDocument/2006/relationships id"
@@ -52,7 +60,8 @@ def xlsx_tables(path: Path) -> Iterator[Table]:
         raise DumpError("The workbook cannot be opened: %(reason)s.", reason=exc) from None
     with archive, shared_strings(archive) as strings:
         for title, part in _sheets(archive):
-            yield Table(title, None, _rows(archive, part, strings), {"detect_header": True})
+            rows = _rows(archive, part, strings)
+            yield Table(name_part(title), None, rows, {"detect_header": True})
 
 
 # The attributes of an end event: shared, never written to.
@@ -122,15 +131,19 @@ class SharedStrings:
         self.ends.write(_OFFSET.pack(self.size))
         self.count += 1
 
-    def __getitem__(self, index: int) -> str:
+    def span(self, index: int) -> tuple[int, int]:
+        """Where string `index` starts and ends in the file, in UTF-8 bytes."""
         if not 0 <= index < self.count:
             raise DumpError("The workbook refers to a shared string it does not have.")
         if index == 0:
             self.ends.seek(0)
-            start, end = 0, _OFFSET.unpack(self.ends.read(8))[0]
-        else:
-            self.ends.seek(8 * (index - 1))
-            start, end = _PAIR.unpack(self.ends.read(16))
+            return 0, _OFFSET.unpack(self.ends.read(8))[0]
+        self.ends.seek(8 * (index - 1))
+        start, end = _PAIR.unpack(self.ends.read(16))
+        return start, end
+
+    def __getitem__(self, index: int) -> str:
+        start, end = self.span(index)
         self.file.seek(start)
         return self.file.read(end - start).decode("utf-8")
 
@@ -195,7 +208,11 @@ def _sheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
 
 
 def _rows(archive: zipfile.ZipFile, name: str, strings: SharedStrings) -> Iterator[list[str]]:
+    """A sheet's rows. A row is bounded by the text it holds, shared strings
+    counted at each use (a cell pointing at a 1 MB string is 1 MB, however many
+    cells point at it), and weighed before a string is read."""
     cells: dict[int, str] = {}
+    size, limit, number = 0, max_line(), 0
     kind: str = "n"
     ref: str | None = None
     value: str | None = None
@@ -218,16 +235,33 @@ def _rows(archive: zipfile.ZipFile, name: str, strings: SharedStrings) -> Iterat
             elif tag == MAIN + "t" and inline is not None:
                 inline.append(data)
             elif tag == MAIN + "c":
+                if kind == "s" and value is not None:
+                    size += _shared_size(strings, value)
+                    if size + CELL_COST * len(cells) > limit:
+                        raise row_too_big(number + 1)
                 text = _cell(kind, value, inline, strings)
                 if text is not None:
+                    if kind != "s":
+                        size += len(text)
                     cells[_column(ref, len(cells))] = text
+                    if size + CELL_COST * len(cells) > limit:
+                        raise row_too_big(number + 1)
             elif tag == MAIN + "row":
+                number += 1
                 if cells:
                     row = [""] * (max(cells) + 1)
                     for column, text in cells.items():
                         row[column] = text
                     yield row
-                cells = {}
+                cells, size = {}, 0
+
+
+def _shared_size(strings: SharedStrings, value: str) -> int:
+    try:
+        start, end = strings.span(int(value))
+    except ValueError:
+        raise DumpError("The workbook refers to a shared string it does not have.") from None
+    return end - start
 
 
 def _column(ref: str | None, default: int) -> int:

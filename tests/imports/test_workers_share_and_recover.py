@@ -94,3 +94,49 @@ def test_a_worker_killed_mid_import_is_restarted_and_the_counts_are_exact(
     attempts = ImportChunk.objects.filter(job=job).values_list("attempts", flat=True)
     assert max(attempts) == (2 if cut_off else 1)
     assert not StagedHash.objects.filter(job=job).exists()
+
+
+def wait_for_running(job: ImportJob, attempts: int) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        chunk = ImportChunk.objects.filter(job=job, status="running", rows_done__gt=0).first()
+        if chunk is not None and chunk.attempts == attempts:
+            return
+        job.refresh_from_db()
+        assert not job.finished, job.error
+        time.sleep(0.02)
+    raise AssertionError(f"the chunk never ran a {attempts} time")
+
+
+@pytest.fixture
+def one_chunk(monkeypatch, settings):
+    monkeypatch.setenv("IMPORT_CHUNK_BYTES", str(2**30))
+    monkeypatch.setenv("IMPORT_BATCH_SIZE", "2000")
+    settings.IMPORT_CHUNK_BYTES = 2**30
+
+
+def test_a_chunk_whose_worker_dies_twice_is_not_started_a_third_time(
+    one_chunk, celery_worker_process, tmp_path
+):
+    # One chunk (no split), long enough to be killed in the middle of, twice:
+    # as a file that takes its worker past its memory would be.
+    dump = tmp_path / "deadly.csv"
+    write_numbers(dump, 600_000)
+    breach = Breach.objects.create(slug="deadly", title="Deadly")
+    job = import_create(breach=breach, path=dump, source_name="deadly.csv")
+    worker = celery_worker_process
+    for death in (1, 2):
+        wait_for_running(job, attempts=death)
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait()
+        # The restarted worker (same name) queues the chunk it held again.
+        worker = start_worker(name="w1")
+    try:
+        job = wait_for_job(job, seconds=60)
+    finally:
+        stop_worker(worker)
+    assert job.status == ImportJob.Status.FAILED
+    assert job.error.startswith("The import was started 2 times at the same place"), job.error
+    assert ImportChunk.objects.get(job=job).attempts == 2
+    assert not StagedHash.objects.filter(job=job).exists()
+    assert breach.imports.get().valid == 0
