@@ -198,6 +198,8 @@ def test_the_admin_lists_alerts_by_state(admin_client, text):
             if f'value="{pk}"' in page
         }
         assert listed == {row.pk for row in shown}, state
-    page = admin_client.get("/admin/alerts/alertdelivery/").content.decode()
+    page = admin_client.get(
+        "/admin/alerts/alertdelivery/", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
     for label in ("waiting", "sending", "delivered", "failed by provider", "operator error"):
         assert label in page

@@ -324,7 +324,9 @@ def test_an_operator_error_keeps_the_alert_for_retry_without_giving_up(
     assert NUMBER not in all_logs.text and MASKED not in all_logs.text
 
     # The admin shows it as an operator error, with a warning on the list.
-    page = admin_client.get("/admin/alerts/alertdelivery/?state=operator").content.decode()
+    page = admin_client.get(
+        "/admin/alerts/alertdelivery/?state=operator", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
     assert "operator error" in page and "wait for the operator" in page
     assert f'value="{delivery.pk}"' in page
     assert (

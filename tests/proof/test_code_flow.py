@@ -118,7 +118,7 @@ def test_send_a_new_code_texts_the_sealed_number_again(client, provider, setting
     settings.RATELIMIT_SMS_PER_NUMBER = "5/5m"
     client.post(reverse("bc-proof-send"), {"phone": NUMBER})
     first = _last_code(provider)
-    again = client.post(reverse("bc-proof-again"))
+    again = client.post(reverse("bc-proof-again"), **EN)
     assert again["Location"] == reverse("bc-proof-code")
     page = client.get(reverse("bc-proof-code"), **EN).content.decode()
     assert "A new code is on its way" in page
@@ -167,7 +167,7 @@ def test_send_a_new_code_without_a_pending_number_goes_to_the_start(client):
 def test_a_stranger_asking_in_the_window_is_told_a_code_was_already_texted(client, tencent_sms):
     client.post(reverse("bc-proof-send"), {"phone": NUMBER})
     stranger = type(client)()
-    again = stranger.post(reverse("bc-proof-send"), {"phone": NUMBER})
+    again = stranger.post(reverse("bc-proof-send"), {"phone": NUMBER}, **EN)
     assert again["Location"] == reverse("bc-proof-code")
     page = stranger.get(reverse("bc-proof-code"), **EN).content.decode()
     assert "A code was texted to this number a few minutes ago" in page
