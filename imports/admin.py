@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -127,7 +128,7 @@ class BreachAdmin(admin.ModelAdmin):
             state = format_html(
                 '<span class="published">{}</span>',
                 _("Published: citizens see it since %(when)s")
-                % {"when": breach.published_at.strftime("%Y-%m-%d %H:%M")},
+                % {"when": localtime(breach.published_at).strftime("%Y-%m-%d %H:%M")},
             )
             action = _("Unpublish…")
         else:

@@ -33,3 +33,16 @@ def test_a_breach_is_created_and_described_in_the_admin(admin_client):
     assert breach.data_classes == ["phone", "photo"]
     assert breach.is_verified and not breach.is_sensitive
     assert admin_client.get(f"/admin/leaks/breach/{breach.pk}/change/").status_code == 200
+
+
+def test_the_breach_page_says_when_it_was_published_in_the_sites_time(admin_client, settings):
+    from datetime import UTC, datetime
+
+    from tests.factories import breach_with
+
+    settings.TIME_ZONE = "Asia/Shanghai"
+    breach = breach_with("clinic", [], published_at=datetime(2026, 12, 7, 18, 37, tzinfo=UTC))
+    page = admin_client.get(
+        f"/admin/leaks/breach/{breach.pk}/change/", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "since 2026-12-08 02:37" in page and "18:37" not in page
