@@ -27,10 +27,12 @@ the bucket, the key version and the public breaches' version token
 import bisect
 import hashlib
 import hmac
+import operator
 import struct
 import threading
 from collections import OrderedDict
 from functools import cache, lru_cache
+from itertools import repeat
 
 from django.conf import settings
 
@@ -105,14 +107,29 @@ def bucket_answer_entries(
     ring = _ring(_padding_key(version), _weights(public))
     if not ring.owners:
         return list(entries.items())
-    positions, owners, points = ring.positions, ring.owners, len(ring.owners)
-    where = bisect.bisect
-    for prefix, slots in padding(bucket, version):
-        named = {owners[where(positions, slot) % points] for slot in slots}
-        if prefix in entries:
-            # A padding prefix equal to a real one (odds 1 in 2^42 or less) joins it.
-            named.update(entries[prefix])
-        entries[prefix] = tuple(sorted(named))
+    prefixes, lengths, words = _padding_words(bucket, version)
+    # Every entry's first breach in one pass in C (bisect over map); 80 in 100 entries
+    # name one breach and need nothing more.
+    owner = ring.owner_at.__getitem__
+    slots = map(bisect.bisect, repeat(ring.positions), words[2::6])
+    padded = dict(zip(prefixes, zip(map(owner, slots), strict=True), strict=True))
+    if len(padded) < len(prefixes):
+        # Two padding entries with one prefix (odds 1 in 2^42 or less): named one by one.
+        padded = {}
+        for prefix, i, length in zip(
+            prefixes, range(2, 6 * len(prefixes), 6), lengths, strict=True
+        ):
+            named = set(padded.get(prefix, ())) | set(ring.owners_of(words[i : i + length]))
+            padded[prefix] = tuple(sorted(named))
+    else:
+        for n, length in enumerate(lengths):
+            if length > 1:
+                named = set(ring.owners_of(words[6 * n + 2 : 6 * n + 2 + length]))
+                padded[prefixes[n]] = tuple(sorted(named))
+    for prefix in padded.keys() & entries.keys():
+        # A padding prefix equal to a real one (odds 1 in 2^42 or less) joins it.
+        padded[prefix] = tuple(sorted({*padded[prefix], *entries[prefix]}))
+    entries.update(padded)
     return list(entries.items())
 
 
@@ -122,6 +139,15 @@ def padding(bucket: int, version: int) -> list[tuple[int, tuple[int, ...]]]:
 
     Entry i is words 6i to 6i + 5 of one keyed SHAKE-256 stream of the bucket: its
     prefix, its list length and up to four ring positions."""
+    prefixes, lengths, words = _padding_words(bucket, version)
+    return [
+        (prefix, words[i : i + length])
+        for prefix, i, length in zip(prefixes, range(2, 6 * len(prefixes), 6), lengths, strict=True)
+    ]
+
+
+def _padding_words(bucket: int, version: int) -> tuple[list[int], list[int], tuple[int, ...]]:
+    """The padding's prefixes, list lengths, and stream words (padding's docstring)."""
     bits = bucket_bits()
     key = _padding_key(version)
     base = max(settings.PRIVATE_CHECK_ENTRIES, 1)
@@ -132,11 +158,11 @@ def padding(bucket: int, version: int) -> list[tuple[int, tuple[int, ...]]]:
     # no length extension); one call makes every entry's words.
     stream = hashlib.shake_256(key + head + b"entries").digest(48 * count)
     words = struct.unpack(f">{6 * count}Q", stream)
-    lengths = [_LIST_LENGTHS[word % len(_LIST_LENGTHS)] for word in words[1::6]]
-    return [
-        (words[i] >> bits, words[i + 2 : i + 2 + length])
-        for i, length in zip(range(0, 6 * count, 6), lengths, strict=True)
-    ]
+    lengths = list(
+        map(_LIST_LENGTHS.__getitem__, map(operator.mod, words[1::6], repeat(len(_LIST_LENGTHS))))
+    )
+    prefixes = list(map(operator.rshift, words[0::6], repeat(bits)))
+    return prefixes, lengths, words
 
 
 def _padding_key(version: int) -> bytes:
@@ -166,6 +192,11 @@ class _Ring:
         points.sort()
         self.positions = [position for position, _ in points]
         self.owners = [breach for _, breach in points]
+        # The owner of the point bisect finds; past the last point, the first's.
+        self.owner_at = self.owners + self.owners[:1]
+
+    def owners_of(self, slots: tuple[int, ...]) -> list[int]:
+        return [self.owner_at[bisect.bisect(self.positions, slot)] for slot in slots]
 
 
 @lru_cache(maxsize=4)
