@@ -145,8 +145,13 @@ def _padding_lists(
     # Every entry's first breach in one pass in C; 80 in 100 name one breach.
     slots = map(bisect.bisect, repeat(ring.positions), words[2::6])
     lists = list(zip(map(ring.owner_at.__getitem__, slots)))
+    positions, owner_at, where = ring.positions, ring.owner_at, bisect.bisect
     for n in compress(range(len(lengths)), map(operator.gt, lengths, repeat(1))):
-        lists[n] = tuple(sorted(set(ring.owners_of(words[6 * n + 2 : 6 * n + 2 + lengths[n]]))))
+        named = {
+            owner_at[where(positions, slot)] for slot in words[6 * n + 3 : 6 * n + 2 + lengths[n]]
+        }
+        named.add(lists[n][0])
+        lists[n] = tuple(sorted(named))
     return prefixes, lists
 
 
@@ -211,9 +216,6 @@ class _Ring:
         self.owners = [breach for _, breach in points]
         # The owner of the point bisect finds; past the last point, the first's.
         self.owner_at = self.owners + self.owners[:1]
-
-    def owners_of(self, slots: tuple[int, ...]) -> list[int]:
-        return [self.owner_at[bisect.bisect(self.positions, slot)] for slot in slots]
 
 
 @lru_cache(maxsize=4)
