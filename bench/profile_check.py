@@ -3,8 +3,9 @@
 Builds its own PostgreSQL database (bc_fast_profile unless PROFILE_DATABASE_URL;
 dropped afterwards) the way bench/check_throughput.py does, with Redis and the
 limits on, then drives --checks full checks (POST / and GET /result/), as
-many API lookups and private-check evaluations (each bucket at random) through Django's test client, each from another /24, and
-prints the mean time per check and the functions that take most of it.
+many API lookups and as many private-check evaluations (a bucket at random each)
+through Django's test client, each from another /24, and prints the mean time
+per check and the functions that take most of it.
 Run with `make profile-check`.
 """
 

@@ -124,7 +124,7 @@ def _grouped(rows: list[tuple[int, int]]) -> tuple[list[int], list[tuple[int, ..
     """The distinct prefixes of rows in key order, and each one's breach ids."""
     prefixes = list(map(itemgetter(0), rows))
     ids = list(map(itemgetter(1), rows))
-    lists = list(zip(ids))
+    lists: list[tuple[int, ...]] = list(zip(ids))
     repeated = map(operator.eq, prefixes, islice(prefixes, 1, None))
     several = list(compress(range(len(rows) - 1), repeated))
     if not several:
@@ -144,7 +144,7 @@ def _padding_lists(
     prefixes, lengths, words = _padding_words(bucket, version)
     # Every entry's first breach in one pass in C; 80 in 100 name one breach.
     slots = map(bisect.bisect, repeat(ring.positions), words[2::6])
-    lists = list(zip(map(ring.owner_at.__getitem__, slots)))
+    lists: list[tuple[int, ...]] = list(zip(map(ring.owner_at.__getitem__, slots)))
     positions, owner_at, where = ring.positions, ring.owner_at, bisect.bisect
     for n in compress(range(len(lengths)), map(operator.gt, lengths, repeat(1))):
         named = {

@@ -30,7 +30,8 @@ Sorted 64 - B bit values spread evenly cost about 64 - B - log2(N) + 1.5 bits ea
 to code this way, so a bucket of 15,000 entries at 16-bit buckets takes about
 36 bits a prefix, plus one bit for each entry's list length and a few bits per
 breach named (few when most entries name the largest breaches). The
-runs are apart so that each is made by one loop in C (str.join over map).
+runs are apart so that each is made by loops in C (str.join over map for the
+unary runs; the low bits put together as numbers, pairwise, for run 2).
 """
 
 import operator
