@@ -2,9 +2,10 @@
 
 Builds its own PostgreSQL database (bc_fast_profile unless PROFILE_DATABASE_URL;
 dropped afterwards) the way bench/check_throughput.py does, with Redis and the
-limits on, then drives --checks full checks (POST / and GET /result/) and as
-many API lookups through Django's test client, each from another /24, and
-prints the mean time per check and the functions that take most of it.
+limits on, then drives --checks full checks (POST / and GET /result/), as
+many API lookups and as many private-check evaluations (a bucket at random each)
+through Django's test client, each from another /24, and prints the mean time
+per check and the functions that take most of it.
 Run with `make profile-check`.
 """
 
@@ -23,7 +24,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.check_throughput import PATHS, number_of, prepare_database, psql  # noqa: E402
+from bench.check_throughput import (  # noqa: E402
+    PATHS,
+    number_of,
+    prepare_database,
+    private_bodies,
+    psql,
+)
 from bench.gunicorn_server import production_env  # noqa: E402
 
 
@@ -90,6 +97,19 @@ def main() -> int:
             assert response.status_code == 302, response.status_code
             client.cookies.clear()
 
+        bodies = private_bodies(args.checks + 3)
+
+        def evaluate(counter: int) -> None:
+            # A first ask of its bucket in this process, nearly always (as in bench-check).
+            forwarded = f"14.{counter // 256 % 256}.{counter % 256}.7"
+            response = client.post(
+                "/private/evaluate/",
+                bodies[counter],
+                content_type="application/json",
+                HTTP_X_FORWARDED_FOR=forwarded,
+            )
+            assert response.status_code == 200, response.status_code
+
         def live(counter: int) -> None:
             assert client.get("/healthz/live").status_code == 200
 
@@ -98,6 +118,7 @@ def main() -> int:
             ("check page (POST /)", check_post),
             ("full check (POST / + GET /result/)", full_check),
             ("API", api_lookup),
+            ("private evaluation (POST /private/evaluate/)", evaluate),
         )
         for label, one in paths:
             one(1)  # warm: connections, templates, translations

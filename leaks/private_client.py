@@ -22,7 +22,10 @@ import phonenumbers
 
 from leaks import oprf, private_encoding
 
-_BREACH = re.compile(r'<li class="breach" data-breach="(\d+)"[^>]*>\s*<h2>(?:<a [^>]*>)?([^<]*)<')
+# A breach's title, a link to its page or not (templates/leaks/_breach_item.html).
+_BREACH = re.compile(
+    r'<li class="breach" data-breach="(\d+)"[^>]*>\s*<h2>(?:<a [^>]*>)?([^<]*)(?:</a>)?</h2>'
+)
 _BUCKET_BITS = re.compile(r'data-bucket-bits="(\d+)"')
 
 

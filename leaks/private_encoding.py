@@ -30,14 +30,15 @@ Sorted 64 - B bit values spread evenly cost about 64 - B - log2(N) + 1.5 bits ea
 to code this way, so a bucket of 15,000 entries at 16-bit buckets takes about
 36 bits a prefix, plus one bit for each entry's list length and a few bits per
 breach named (few when most entries name the largest breaches). The
-runs are apart so that each is made by one loop in C (str.join over map).
+runs are apart so that each is made by loops in C (str.join over map for the
+unary runs; the low bits put together as numbers, pairwise, for run 2).
 """
 
 import operator
 import struct
 from collections import Counter
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import chain, islice, repeat
 from operator import itemgetter
 
 MAGIC = b"BCPA"
@@ -80,30 +81,36 @@ def encode_entries(entries: list[tuple[int, tuple[int, ...]]], prefix_bits: int)
     """The part of an answer after the evaluated element: the breach table and the
     entries (sorted by prefix here; breach ids of a list in any order)."""
     entries = sorted(entries, key=itemgetter(0))
-    prefixes = [prefix for prefix, _ in entries]
-    lists = [ids for _, ids in entries]
-    named = Counter(breach for ids in lists for breach in ids)
+    prefixes = list(map(itemgetter(0), entries))
+    lists = list(map(itemgetter(1), entries))
+    named = Counter(chain.from_iterable(lists))
     table = sorted(named, key=lambda breach: (-named[breach], breach))
-    index = {breach: i for i, breach in enumerate(table)}
     k = rice_parameter(len(entries), prefix_bits)
     j = _index_parameter([named[breach] for breach in table])
     deltas = list(map(operator.sub, prefixes, [0, *prefixes[:-1]]))
     if entries and (
-        min(deltas[1:], default=1) < 1 or prefixes[0] < 0 or prefixes[-1] >> prefix_bits
+        min(islice(deltas, 1, None), default=1) < 1
+        or prefixes[0] < 0
+        or prefixes[-1] >> prefix_bits
     ):
         raise ValueError("entries need distinct prefixes of prefix_bits bits")
     if not all(lists):
         raise ValueError("every entry names a breach")
-    low = (1 << k) - 1
-    runs = [
-        _unaries([d >> k for d in deltas]),
-        "".join(map(format, [d & low for d in deltas], repeat(f"0{k}b"))) if k else "",
-        _unaries([len(ids) - 1 for ids in lists]),
-        _rice([index[b] for ids in lists for b in ids], j, len(table)),
-    ]
-    bits = "".join(runs)
-    bits += "0" * (-len(bits) % 8)
-    stream = int(bits, 2).to_bytes(len(bits) // 8, "big") if bits else b""
+    codes = dict(zip(table, _rice_codes(j, len(table)), strict=True))
+    head = _unaries(list(map(operator.rshift, deltas, repeat(k))))
+    tail = "".join(
+        [
+            "".join(map(_LENGTHS.__getitem__, map(len, lists))),
+            "".join(map(codes.__getitem__, chain.from_iterable(lists))),
+        ]
+    )
+    # The four runs as one integer: the unary runs read from their digits, the low
+    # bits put together as numbers (no digits made for them).
+    size = len(head) + k * len(deltas) + len(tail)
+    pad = -size % 8
+    value = int(head or "0", 2) << k * len(deltas) | _low_bits(deltas, k)
+    value = (value << len(tail) | int(tail or "0", 2)) << pad
+    stream = value.to_bytes((size + pad) // 8, "big")
     return b"".join(
         [
             _table(table),
@@ -111,6 +118,22 @@ def encode_entries(entries: list[tuple[int, tuple[int, ...]]], prefix_bits: int)
             stream,
         ]
     )
+
+
+def _low_bits(values: list[int], k: int) -> int:
+    """The low k bits of each value, one after another, as one number."""
+    if not k or not values:
+        return 0
+    # Neighbours joined pairwise, then pairs of pairs...: each level is one loop in C.
+    # Zero fields in front (a power of two in all) do not change the number.
+    fields = [0] * ((1 << (len(values) - 1).bit_length()) - len(values))
+    fields += map(operator.and_, values, repeat((1 << k) - 1))
+    width = k
+    while len(fields) > 1:
+        high = map(operator.lshift, fields[0::2], repeat(width))
+        fields = list(map(operator.or_, high, fields[1::2]))
+        width *= 2
+    return fields[0]
 
 
 def _table(table: list[int]) -> bytes:
@@ -129,14 +152,15 @@ def _index_parameter(counts: list[int]) -> int:
     return best
 
 
-def _rice(values: list[int], j: int, size: int) -> str:
-    """Values below ``size``, Golomb-Rice coded with j (each code made once)."""
+def _rice_codes(j: int, size: int) -> list[str]:
+    """The Golomb-Rice codes with parameter j of 0 to size - 1."""
     low = (1 << j) - 1
-    codes = ["1" * (v >> j) + "0" + (format(v & low, f"0{j}b") if j else "") for v in range(size)]
-    return "".join(map(codes.__getitem__, values))
+    return ["1" * (v >> j) + "0" + (format(v & low, f"0{j}b") if j else "") for v in range(size)]
 
 
 _UNARY = ["1" * n + "0" for n in range(64)]
+# A list's length (at least one) is coded as the length minus one in unary.
+_LENGTHS = ["", *_UNARY]
 
 
 def _unaries(values: list[int]) -> str:

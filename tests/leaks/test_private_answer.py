@@ -2,6 +2,7 @@
 changes in it, its size for a full bucket, the per-process cache, the shared
 result frame and the wider bucket option (docs/PRIVATE_CHECK.md)."""
 
+import bisect
 import json
 import random
 import shutil
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from leaks import private_check, private_client, private_encoding
 from leaks.hashing import bucket_range, current_version, phone_bucket, phone_key
+from leaks.lookups import bucket_entries
 from leaks.models import Breach, Exposure
 from tests.factories import breach_with, import_job, import_run
 
@@ -153,6 +155,62 @@ def test_padding_depends_on_the_bucket_and_the_key_version_only(settings):
     assert base <= len(first) < 2 * base
     # The counts of different buckets differ: an answer's size is not the bucket's alone.
     assert len({len(private_check.padding(b, 1)) for b in range(20)}) > 5
+
+
+def plain_answer_entries(rows, bucket: int, version: int) -> list:
+    """bucket_answer_entries written plainly, one entry at a time: the reference its
+    loops in C must agree with."""
+    public = private_check.public_set()
+    entries: dict[int, set[int]] = {}
+    for prefix, breach_id in rows:
+        entries.setdefault(prefix, set()).add(breach_id)
+    ring = private_check._ring(private_check._padding_key(version), private_check._weights(public))
+    for prefix, slots in private_check.padding(bucket, version):
+        for slot in slots:
+            at = bisect.bisect(ring.positions, slot) % len(ring.owners)
+            entries.setdefault(prefix, set()).add(ring.owners[at])
+    return sorted((prefix, tuple(sorted(ids))) for prefix, ids in entries.items())
+
+
+def test_entries_of_several_breaches_and_padding_meeting_real_keys_are_merged(monkeypatch):
+    shop = breach_with("shop", ["13700137000"], pwn_count=5000)
+    forum = breach_with("forum", ["13700137001"], pwn_count=300)
+    courier = breach_with("courier", ["13700137002"], pwn_count=40)
+    version = current_version()
+    padding = private_check.padding(BUCKET, version)
+    rows = sorted(
+        [(7, shop.pk), (7, forum.pk), (7, courier.pk), (9, forum.pk), (12, shop.pk)]
+        # A real key equal to a padding prefix (odds 1 in 2^42 or less in real life).
+        + [(padding[3][0], courier.pk), (padding[3][0], shop.pk)]
+    )
+    monkeypatch.setattr(private_check, "bucket_entries", lambda *args: rows)
+    entries = private_check.bucket_answer_entries(BUCKET, version)
+    assert sorted(entries) == plain_answer_entries(rows, BUCKET, version)
+    assert dict(entries)[7] == tuple(sorted((shop.pk, forum.pk, courier.pk)))
+    assert {shop.pk, courier.pk} <= set(dict(entries)[padding[3][0]])
+    # Two padding entries with one prefix (as unlikely) make one entry too.
+    words = private_check._padding_words
+
+    def twice(bucket: int, version: int):
+        prefixes, lengths, stream = words(bucket, version)
+        return [prefixes[0], *prefixes[1:]][:1] * 2 + prefixes[2:], lengths, stream
+
+    monkeypatch.setattr(private_check, "_padding_words", twice)
+    entries = private_check.bucket_answer_entries(BUCKET, version)
+    assert sorted(entries) == plain_answer_entries(rows, BUCKET, version)
+    assert len(entries) == len({prefix for prefix, _ in entries})
+
+
+def test_the_answer_is_the_plain_one_for_many_buckets():
+    breach_with("shop", numbers_in_bucket(BUCKET, 40), pwn_count=9000)
+    breach_with("forum", numbers_in_bucket(BUCKET, 20, start=10**5), pwn_count=70)
+    breach_with("both", numbers_in_bucket(BUCKET, 10), pwn_count=2)  # the shop's first ten
+    version = current_version()
+    for bucket in (BUCKET, BUCKET + 1, 0, 65535):
+        rows = bucket_entries(bucket, version)
+        entries = private_check.bucket_answer_entries(bucket, version)
+        assert sorted(entries) == plain_answer_entries(rows, bucket, version)
+    assert any(len(ids) == 2 for _, ids in private_check.bucket_answer_entries(BUCKET, version))
 
 
 # A full bucket
