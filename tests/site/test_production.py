@@ -32,6 +32,8 @@ def production_env(tmp_path: Path) -> dict[str, str]:
         "STATIC_ROOT": str(tmp_path / "static"),
         "BREACHCHECK_PEPPER": "production-test-pepper-" + "p" * 40,
         "SQLITE_PATH": str(tmp_path / "db.sqlite3"),
+        # Not the checkout's .data/, where `make run` leaves a secret key.
+        "BREACHCHECK_DATA_DIR": str(tmp_path),
     }
 
 

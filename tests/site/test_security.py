@@ -5,6 +5,7 @@ import re
 import secrets
 import subprocess
 import sys
+import tempfile
 
 import pytest
 from django.conf import settings
@@ -26,6 +27,8 @@ def _deploy_check(**env) -> subprocess.CompletedProcess:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "breachcheck.example",
         "SMS_BACKEND": "proof.sms.TwilioBackend",
+        # Not the checkout's .data/, where `make run` leaves a secret key.
+        "BREACHCHECK_DATA_DIR": tempfile.mkdtemp(prefix="bc-deploy-check-"),
         **env,
     }
     return subprocess.run(
