@@ -100,7 +100,7 @@ def encode_entries(entries: list[tuple[int, tuple[int, ...]]], prefix_bits: int)
     head = _unaries(list(map(operator.rshift, deltas, repeat(k))))
     tail = "".join(
         [
-            "".join(map(_LENGTHS.__getitem__, map(len, lists))),
+            _unaries([len(names) - 1 for names in lists]),
             "".join(map(codes.__getitem__, chain.from_iterable(lists))),
         ]
     )
@@ -158,9 +158,8 @@ def _rice_codes(j: int, size: int) -> list[str]:
     return ["1" * (v >> j) + "0" + (format(v & low, f"0{j}b") if j else "") for v in range(size)]
 
 
-_UNARY = ["1" * n + "0" for n in range(64)]
 # A list's length (at least one) is coded as the length minus one in unary.
-_LENGTHS = ["", *_UNARY]
+_UNARY = ["1" * n + "0" for n in range(64)]
 
 
 def _unaries(values: list[int]) -> str:

@@ -82,6 +82,14 @@ def test_entries_survive_encoding_and_decoding():
         )
 
 
+def test_a_number_in_more_than_64_breaches_is_encoded_like_any_other():
+    # Placeholder numbers turn up in most dumps: a long list must not break its bucket.
+    entries = [(5, tuple(range(1, 200))), (9, (3,))]
+    body = private_encoding.encode_entries(entries, 48)
+    data = private_encoding.encode(bucket_bits=16, version=1, evaluated=bytes(32), body=body)
+    assert private_encoding.decode(data).entries == entries
+
+
 def test_a_cut_or_foreign_answer_is_refused():
     body = private_encoding.encode_entries([(5, (1,)), (9, (2, 3))], 48)
     data = private_encoding.encode(bucket_bits=16, version=1, evaluated=bytes(32), body=body)
