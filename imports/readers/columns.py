@@ -18,6 +18,7 @@ from imports.readers.base import (
     too_many_fields,
 )
 from leaks.phones import InvalidPhone, normalize
+from leaks.redaction import SEPARATORS
 
 SAMPLE_ROWS = 200
 # Share of sampled rows that must look like phones for a content match.
@@ -25,7 +26,7 @@ MIN_SHARE = 0.2
 # Cells whose content is weighed (a phone-like cell costs a parse, ~50 µs): a
 # wide table is scored on fewer rows, so planning stays about a second.
 SCORE_CELLS = 20_000
-_PHONE_PUNCTUATION = re.compile(r"^\+?[\d\s\-()]+$")
+_PHONE_PUNCTUATION = re.compile(rf"^[+＋]?[\d\s{SEPARATORS}]+$")
 _DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
 
 

@@ -72,6 +72,21 @@ def test_a_number_deep_in_a_path_is_a_placeholder(tmp_path):
     assert KEYED[0] not in shown(job)
 
 
+def test_a_number_key_written_with_slashes_or_unicode_dashes_is_a_placeholder(tmp_path):
+    path = tmp_path / "upload.dump"
+    forms = [f"{n[:3]}/{n[3:7]}/{n[7:]}" for n in KEYED[:5]]
+    forms += [f"{n[:3]}–{n[3:7]}–{n[7:]}" for n in KEYED[5:]]
+    path.write_text(
+        "".join(json.dumps({"contacts": {f: {"tel": f}}}) + "\n" for f in forms),
+        encoding="utf-8",
+    )
+    job = import_run(shop_job(path))
+    assert job.status == ImportJob.Status.DONE, job.error
+    stored = shown(job)
+    for number, form in zip(KEYED, forms, strict=True):
+        assert number not in stored and form not in stored and form[4:8] not in stored
+
+
 def test_a_zip_member_named_by_a_number_is_a_placeholder(tmp_path, all_logs):
     path = tmp_path / "upload.dump"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:

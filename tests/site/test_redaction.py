@@ -28,6 +28,21 @@ def test_numbers_and_deliverable_addresses_are_hidden():
     assert redact(f"id {TASK_ID}-13800138000") != f"id {TASK_ID}-13800138000"
 
 
+def test_every_form_the_normaliser_reads_is_hidden_but_dates_stay():
+    for form in [
+        "138/0013/8000",
+        "138–0013–8000",
+        "138 - 0013 - 8000",
+        "（138）0013－8000",
+        "+86 138 0013 8000",
+        "１３８００１３８０００",
+    ]:
+        assert redact(f"contacts.{form}.name") == f"contacts.{NUMBER}.name", form
+    assert (
+        redact("2026/11/27 14:29 and 2026-11-27 14:29") == "2026/11/27 14:29 and 2026-11-27 14:29"
+    )
+
+
 def _mail() -> EmailMessage:
     return EmailMessage(
         "Confirm your alerts",
