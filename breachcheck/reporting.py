@@ -56,7 +56,11 @@ class PrivateExceptionReporterFilter(SafeExceptionReporterFilter):
             return True
         if isinstance(value, str | bytes | int | list | tuple | dict):
             return looks_like_phone(value)
-        return False
+        # Any other object is shown by its repr (an SDK's request prints its JSON).
+        try:
+            return looks_like_phone(repr(value))
+        except Exception:
+            return True
 
 
 class PrivateExceptionReporter(ExceptionReporter):

@@ -137,6 +137,27 @@ def test_error_reports_hide_the_number_in_post_locals_and_message():
     assert settings.BREACHCHECK_PEPPER not in text
 
 
+def _crash_in_the_sdk(number: str):
+    from tencentcloud.sms.v20210111 import models
+
+    request = models.SendSmsRequest()  # noqa: F841 - its repr is JSON with the number
+    request.PhoneNumberSet = [number]
+    raise RuntimeError("the provider's answer could not be read")
+
+
+def test_error_reports_hide_a_number_inside_an_sdk_request_object():
+    request = RequestFactory().post("/prove/")
+    try:
+        _crash_in_the_sdk("+86" + IN_BREACH)
+    except RuntimeError:
+        reporter_class = get_exception_reporter_class(request)
+        reporter = reporter_class(request, *sys.exc_info(), is_email=False)
+        text = reporter.get_traceback_text() + reporter.get_traceback_html()
+    assert "could not be read" in text
+    for variant in digits_variants(IN_BREACH):
+        assert variant not in text
+
+
 def test_the_log_filter_redacts_numbers_but_keeps_counts_and_dates(caplog):
     record = logging.LogRecord(
         "t",
