@@ -229,29 +229,34 @@ def authorize_sms(request: HttpRequest, e164: str) -> Decision:
     layers = _where(request, "sms", rates, soft=False)
     layers += [
         Layer("number", "bc:sms:num", f"num:{e164}", settings.RATELIMIT_SMS_PER_NUMBER),
-        Layer("number", "bc:sms:num-day", f"num:{e164}", settings.RATELIMIT_SMS_PER_NUMBER_DAILY),
         Layer("global", "bc:sms:global", "all", settings.RATELIMIT_SMS_GLOBAL),
     ]
     decision = _run(request, "sms", layers)
     if not decision:
         return decision
-    return _provider_day(e164, "sms", settings.SMS_PROVIDER_DAILY_LIMIT)
+    # The number's daily codes on the calendar day, not a rolling window whose end
+    # a 429 would tell: no burst of twice the limit around a window's edge.
+    daily = settings.RATELIMIT_SMS_PER_NUMBER_DAILY
+    if daily:
+        decision = _day_within(e164, "sms", "bc:sms:num-day", rate_parts(daily)[0])
+        if not decision:
+            return decision
+    return _day_within(e164, "sms", "bc:sms:provider-day", settings.SMS_PROVIDER_DAILY_LIMIT)
 
 
 def authorize_alert_text(e164: str) -> Decision:
     """May an alert be texted to this number now? Alerts share the provider's cap
     per number and day with codes, and never take the last text a code may need:
     the owner must still be able to prove the number that day."""
-    return _provider_day(e164, "sms-alert", settings.SMS_PROVIDER_DAILY_LIMIT - 1)
+    limit = settings.SMS_PROVIDER_DAILY_LIMIT - 1
+    return _day_within(e164, "sms-alert", "bc:sms:provider-day", limit)
 
 
-def _provider_day(e164: str, policy: str, limit: int) -> Decision:
-    # The providers count texts per number per calendar day in China's time.
+def _day_within(e164: str, policy: str, group: str, limit: int) -> Decision:
+    # Counted per calendar day in China's time, as the providers count texts.
     if not settings.RATELIMIT_ENABLE:
         return ALLOWED
-    usage = take_within(
-        group="bc:sms:provider-day", subject=f"num:{e164}", limit=limit, ends_at=shanghai_day_end()
-    )
+    usage = take_within(group=group, subject=f"num:{e164}", limit=limit, ends_at=shanghai_day_end())
     return Decision(False, policy, "number", usage.retry_after) if usage.over else ALLOWED
 
 

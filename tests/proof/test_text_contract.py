@@ -45,3 +45,18 @@ def test_an_alert_never_takes_the_last_text_a_code_may_need(settings, db):
     assert not authorize_sms(request, NUMBER)
     # Another number is counted apart.
     assert authorize_alert_text("+8613900139000")
+
+
+def test_a_numbers_daily_codes_end_with_the_shanghai_day_not_a_rolling_window(settings, db):
+    import time
+
+    settings.RATELIMIT_SMS_PER_NUMBER = ""
+    settings.RATELIMIT_SMS_PER_IP = ""
+    settings.RATELIMIT_SMS_PER_NETWORK = ""
+    settings.RATELIMIT_SMS_PER_NUMBER_DAILY = "3/d"
+    request = RequestFactory().post("/prove/", REMOTE_ADDR="203.0.113.9")
+    assert [bool(authorize_sms(request, NUMBER)) for _ in range(4)] == [True, True, True, False]
+    refused = authorize_sms(request, NUMBER)
+    # The wait a refusal names is the rest of China's calendar day: nothing to
+    # time a burst on, and the limit holds per day as the providers count.
+    assert abs(refused.retry_after - (shanghai_day_end() - time.time())) < 5
