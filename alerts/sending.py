@@ -264,7 +264,9 @@ def text_send(*, delivery: AlertDelivery, now: datetime | None = None) -> str:
     except Exception as exc:
         if not isinstance(exc, SmsError | OSError):
             log.exception("alert %s could not be sent", delivery.pk)
-        _day_give_back(subscription, previous=previous, day=day)
+        # The day stays taken: a timeout may hide a text the provider took, and a
+        # second one the same day would break the one-a-day promise. Tomorrow's
+        # text carries these alerts.
         for claimed in group:
             _record_failure(claimed, describe(exc))
         return "failed" if delivery.attempts >= settings.ALERTS_MAX_ATTEMPTS else "retrying"
