@@ -151,7 +151,9 @@ def passphrase_from_env_or_prompt(*, confirm: bool) -> str:
 
 def _key(passphrase: str, header: dict) -> bytes:
     kdf = header["kdf"]
-    if kdf.get("name") != "scrypt":
+    # The header is read before its tag is checked: take only the parameters this
+    # version writes, so a changed file cannot ask for gigabytes of memory.
+    if kdf.get("name") != "scrypt" or {k: kdf.get(k) for k in SCRYPT} != SCRYPT:
         raise SecretsError("This secrets file uses a key derivation this version does not know.")
     return Scrypt(
         salt=base64.b64decode(kdf["salt"]), length=32, n=kdf["n"], r=kdf["r"], p=kdf["p"]

@@ -160,6 +160,11 @@ def test_a_changed_secrets_file_is_refused():
             unseal(changed, PASSPHRASE)
     with pytest.raises(SecretsError, match="not a breachcheck secrets file"):
         unseal(b"{}", PASSPHRASE)
+    # A header asking scrypt for gigabytes is refused before any key is derived.
+    greedy = sealed.replace(b'"n": 131072', b'"n": 1073741824')
+    assert greedy != sealed
+    with pytest.raises(SecretsError, match="does not know"):
+        unseal(greedy, PASSPHRASE)
 
 
 def test_the_dump_holds_no_secret_and_no_number(site, passphrase, tmp_path):
