@@ -67,7 +67,12 @@ def request(port: int, method: str, path: str, body: str = "", headers: dict | N
     try:
         conn.request(method, path, body=body, headers=headers or {})
         response = conn.getresponse()
-        return response.status, dict(response.getheaders()), response.read().decode()
+        # A private-check answer is binary (leaks/private_encoding.py): only its status counts here.
+        return (
+            response.status,
+            dict(response.getheaders()),
+            response.read().decode(errors="replace"),
+        )
     finally:
         conn.close()
 

@@ -12,7 +12,7 @@ nothing as allowed; django-ratelimit's own get_usage swallows such errors
 import hashlib
 import hmac
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,7 +54,8 @@ def shared_store(what: str = "the rate-limit counters") -> Iterator[None]:
         raise GateUnavailable(f"{what} cannot be reached") from exc
 
 
-def _backend() -> BaseCache:
+def gate_cache() -> BaseCache:
+    """The cache the gate counts in (django-ratelimit's RATELIMIT_USE_CACHE, "default")."""
     return caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
 
 
@@ -103,7 +104,7 @@ def count(
     value = opaque(subject)
     window = _get_window(value, period)
     key = _make_cache_key(group, window, rate, value, ALL)
-    backend = _backend()
+    backend = gate_cache()
     with shared_store():
         if not increment:
             current = backend.get(key, 0)
@@ -129,22 +130,38 @@ def count(
 # counted in order and counting stops at the first one over its limit, as
 # count() called layer by layer would; the keys, windows and expiries are
 # django-ratelimit's, so count(..., increment=False) reads the same counters.
-# A guard (a version read earlier) is checked in the same script, before
-# anything is counted, and a few cache keys are read along.
-# KEYS: the counters, then the keys to read. ARGV: how many keys to read, what
-# the first of them must hold ('' for no guard), then limit and expiry per counter.
+# An anonymous check is first counted site-wide (a Site: disclosure/pressure.py's
+# buckets) and nothing more is counted while the site is busier than its calm
+# rate. A guard (a version read earlier) is checked in the same script, before
+# any layer is counted, and a few cache keys are read along.
+# KEYS: the site's two minutes (with a site), the counters, then the keys to read.
+# ARGV: how many keys to read, what the first of them must hold ('' for no guard),
+# the site's expiry ('' for no site), last minute's weight, the calm rate, then
+# limit and expiry per counter. Answers {position, count, the site's two minutes,
+# the values read}: position 0 nothing over, i the i-th counter over, -1 the
+# guard's version had moved, -2 the site is busy (nothing but the site counted).
 _COUNT_IN_ORDER = """
 local reads = tonumber(ARGV[1])
-local counters = #KEYS - reads
-local seen = {}
-for j = 1, reads do seen[j] = redis.call('GET', KEYS[counters + j]) end
-if ARGV[2] ~= '' and seen[1] ~= ARGV[2] then return {-1, 0, unpack(seen)} end
-for i = 1, counters do
-  local n = redis.call('INCR', KEYS[i])
-  if n == 1 then redis.call('EXPIRE', KEYS[i], ARGV[2 + 2 * i]) end
-  if n > tonumber(ARGV[1 + 2 * i]) then return {i, n, unpack(seen)} end
+local first, site = 0, {0, 0}
+if ARGV[3] ~= '' then
+  first = 2
+  site[1] = redis.call('INCR', KEYS[1])
+  if site[1] == 1 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+  site[2] = tonumber(redis.call('GET', KEYS[2]) or '0')
 end
-return {0, 0, unpack(seen)}
+local counters = #KEYS - first - reads
+local seen = {}
+for j = 1, reads do seen[j] = redis.call('GET', KEYS[first + counters + j]) end
+if first > 0 and (site[1] + site[2] * tonumber(ARGV[4])) / tonumber(ARGV[5]) > 1.0 then
+  return {-2, 0, site[1], site[2], unpack(seen)}
+end
+if ARGV[2] ~= '' and seen[1] ~= ARGV[2] then return {-1, 0, site[1], site[2], unpack(seen)} end
+for i = 1, counters do
+  local n = redis.call('INCR', KEYS[first + i])
+  if n == 1 then redis.call('EXPIRE', KEYS[first + i], ARGV[5 + 2 * i]) end
+  if n > tonumber(ARGV[4 + 2 * i]) then return {i, n, site[1], site[2], unpack(seen)} end
+end
+return {0, 0, site[1], site[2], unpack(seen)}
 """
 _script: Script | None = None
 _values = RedisSerializer()
@@ -170,30 +187,61 @@ class Guard:
 
 
 @dataclass(frozen=True)
+class Site:
+    """One anonymous check counted site-wide before the layers (disclosure/pressure.py):
+    ``keys`` are this minute's and last minute's buckets, and the layers are counted
+    only while ``multiple()`` of what they hold is at most 1 (the script computes it
+    with the same float operations). ``record`` does the same on a cache other than
+    Redis: it counts the check and answers the two buckets."""
+
+    keys: tuple[str, str]
+    expiry: int
+    weight: float  # the share of last minute still within the sliding minute
+    calm: int  # checks a minute at which the site is still calm, at least 1
+    record: Callable[[], tuple[int, int]]
+
+    def multiple(self, this_minute: int, last_minute: int) -> float:
+        """The site's sliding minute as a multiple of its calm rate."""
+        return (this_minute + last_minute * self.weight) / self.calm
+
+
+@dataclass(frozen=True)
 class Counting:
     """What counting in order found: the first counter over (its index, its usage)
-    or None; ``stale``: the guard's version had moved and nothing was counted."""
+    or None; ``stale``: the guard's version had moved and nothing was counted;
+    ``busy``: the site was over its calm rate and nothing but the site was
+    counted; ``pressure``: the site's multiple of its calm rate (with a Site)."""
 
     over: tuple[int, Usage] | None = None
     stale: bool = False
     seen: dict[str, Any] = field(default_factory=dict)
+    busy: bool = False
+    pressure: float = 0.0
 
 
 def count_in_order(
-    request: HttpRequest, counters: list[Counted], guard: Guard | None = None
+    request: HttpRequest,
+    counters: list[Counted],
+    guard: Guard | None = None,
+    *,
+    site: Site | None = None,
+    reads: tuple[str, ...] = (),
 ) -> Counting:
     """Count ``counters`` in order, stopping after the first one over its limit
-    (nothing is over when the limits are off); in the same round trip, check the
-    guard and read what it reads along (see Guard)."""
-    backend = _backend()
-    reads = [guard.key, *guard.also_read] if guard else []
+    (nothing is over when the limits are off); in the same round trip, count the
+    site first (see Site), check the guard and read what it reads along, and the
+    keys ``reads``."""
+    backend = gate_cache()
+    reads = (guard.key, *guard.also_read, *reads) if guard else reads
     active = [(i, c) for i, c in enumerate(counters) if c.rate]
     if not settings.RATELIMIT_ENABLE:
         active = []
     client = redis_client(backend)
     if client is None:
-        return _count_in_python(request, backend, active, guard, reads)
-    keys, args, windows = [], [], []
+        return _count_in_python(request, backend, active, guard, reads, site)
+    keys = [backend.make_key(name) for name in site.keys] if site else []
+    args: list[Any] = []
+    windows = []
     for _, counter in active:
         limit, period = rate_parts(counter.rate)
         value = opaque(counter.subject)
@@ -206,23 +254,29 @@ def count_in_order(
     if not keys and not reads:
         return Counting()
     keys += [backend.make_key(name) for name in reads]
-    args = [len(reads), str(guard.expected) if guard else "", *args]
+    site_args = [site.expiry, repr(site.weight), site.calm] if site else ["", "", ""]
+    args = [len(reads), str(guard.expected) if guard else "", *site_args, *args]
     with shared_store():
-        position, current, *values = _count_script(client)(keys, args, client)
+        position, current, this_minute, last_minute, *values = _count_script(client)(
+            keys, args, client
+        )
     outage.note_working()
     seen = {
         name: None if value is None else _values.loads(value)
         for name, value in zip(reads, values, strict=True)
     }
+    pressure = site.multiple(this_minute, last_minute) if site else 0.0
+    if position == -2:
+        return Counting(seen=seen, busy=True, pressure=pressure)
     if position == -1:
-        return Counting(stale=True, seen=seen)
+        return Counting(stale=True, seen=seen, pressure=pressure)
     if not position:
-        return Counting(seen=seen)
+        return Counting(seen=seen, pressure=pressure)
     limit, window, period = windows[position - 1]
     left = window - int(time.time())
     retry = left if left > 0 else period
     usage = Usage(count=current, limit=limit, retry_after=max(1, retry))
-    return Counting(over=(active[position - 1][0], usage), seen=seen)
+    return Counting(over=(active[position - 1][0], usage), seen=seen, pressure=pressure)
 
 
 def _count_in_python(
@@ -230,19 +284,23 @@ def _count_in_python(
     backend: BaseCache,
     active: list[tuple[int, Counted]],
     guard: Guard | None,
-    reads: list[str],
+    reads: tuple[str, ...],
+    site: Site | None,
 ) -> Counting:
     # Not atomic, as a cache other than Redis cannot be (the embedded default).
+    pressure = site.multiple(*site.record()) if site else 0.0
     with shared_store():
         found = backend.get_many(reads) if reads else {}
     seen = {name: found.get(name) for name in reads}
+    if pressure > 1.0:
+        return Counting(seen=seen, busy=True, pressure=pressure)
     if guard is not None and seen[guard.key] != guard.expected:
-        return Counting(stale=True, seen=seen)
+        return Counting(stale=True, seen=seen, pressure=pressure)
     for i, counter in active:
         usage = count(request, group=counter.group, subject=counter.subject, rate=counter.rate)
         if usage is not None and usage.over:
-            return Counting(over=(i, usage), seen=seen)
-    return Counting(seen=seen)
+            return Counting(over=(i, usage), seen=seen, pressure=pressure)
+    return Counting(seen=seen, pressure=pressure)
 
 
 def _count_script(client: "redis.Redis") -> Script:
@@ -280,7 +338,7 @@ def take_within(*, group: str, subject: str, limit: int, ends_at: int) -> Usage:
     if that keeps it within ``limit``; ``usage.over`` tells a refusal (nothing
     taken). Raises GateUnavailable when the shared cache fails."""
     global _take_script
-    backend = _backend()
+    backend = gate_cache()
     key = backend.make_key(f"bc:within:{group}:{ends_at}:{opaque(subject)}")
     retry = max(1, ends_at - int(time.time()))
     client = redis_client(backend)

@@ -35,6 +35,7 @@ from django.http import HttpRequest
 from disclosure.counters import (
     Counted,
     Guard,
+    Site,
     count,
     count_in_order,
     period_seconds,
@@ -86,15 +87,27 @@ def _run(
     *,
     pow_payload: str | None = None,
     guard: Guard | None = None,
+    site: Site | None = None,
+    reads: tuple[str, ...] = (),
 ) -> Decision:
-    # The layers up to the first one over are counted in one go; past a soft
-    # layer with a solved proof-of-work, counting goes on from the next one.
+    # The site's pressure (with a site) and the layers up to the first one over
+    # are counted in one go; past the pressure with a solved proof-of-work,
+    # counting goes on from the first layer, past a soft layer from the next one.
     start = 0
     while start < len(layers):
         counters = [Counted(layer.group, layer.subject, layer.rate) for layer in layers[start:]]
-        counting = count_in_order(request, counters, guard if start == 0 else None)
+        counting = count_in_order(
+            request, counters, guard if start == 0 else None, site=site, reads=reads
+        )
+        site = None  # a request counts once site-wide
         if counting.stale:
             return Decision(False, policy, stale=True, seen=counting.seen)
+        if counting.busy:
+            # Nothing but the site was counted.
+            pressure = _scaled(counting.pressure)
+            if _pow_solved(request, pow_payload, pressure):
+                continue
+            return Decision(False, policy, "pressure", 60, pressure)
         if counting.over is None:
             return Decision(True, seen=counting.seen) if counting.seen else ALLOWED
         index, usage = counting.over
@@ -132,12 +145,14 @@ def _check_where(request: HttpRequest) -> list[Layer]:
     return _where(request, "check", rates, soft=True)
 
 
-def _anonymous_query(request: HttpRequest, target: Layer, pow_payload: str | None) -> Decision:
-    """The site's pressure first, then host and networks (soft), then the target (hard)."""
-    pressure = _site_pressure()
-    if pressure and not _pow_solved(request, pow_payload, pressure):
-        return Decision(False, "check", "pressure", 60, pressure)
-    return _run(request, "check", [*_check_where(request), target], pow_payload=pow_payload)
+def _anonymous_query(
+    request: HttpRequest, target: Layer, pow_payload: str | None, also_read: tuple[str, ...] = ()
+) -> Decision:
+    """The site's pressure first, then host and networks (soft), then the target (hard):
+    on Redis one script call, which also reads the cache keys ``also_read``."""
+    layers = [*_check_where(request), target]
+    site = _site_count()
+    return _run(request, "check", layers, pow_payload=pow_payload, site=site, reads=also_read)
 
 
 def authorize_check(
@@ -153,18 +168,24 @@ def authorize_check(
 
 
 def authorize_evaluation(
-    request: HttpRequest, bucket: int, *, pow_payload: str | None = None
+    request: HttpRequest,
+    bucket: int,
+    *,
+    pow_payload: str | None = None,
+    also_read: tuple[str, ...] = (),
 ) -> Decision:
-    """May this client have one private-check evaluation (it names only a bucket)?"""
+    """May this client have one private-check evaluation (it names only a bucket)?
+
+    The cache keys ``also_read`` are read in the same round trip: ``seen``."""
     target = Layer("bucket", "bc:bucket", f"bucket:{bucket}", settings.RATELIMIT_CHECK_PER_BUCKET)
-    return _anonymous_query(request, target, pow_payload)
+    return _anonymous_query(request, target, pow_payload, also_read)
 
 
 def pow_demanded(request: HttpRequest) -> int:
     """The proof-of-work difficulty a check from this client would need now (0: none).
 
     Reads the counters without counting, so a page can offer the puzzle up front."""
-    difficulty = _site_pressure(record=False)
+    difficulty = _site_pressure()
     for layer in _check_where(request):
         usage = count(
             request, group=layer.group, subject=layer.subject, rate=layer.rate, increment=False
@@ -352,17 +373,21 @@ def _scaled(overage: float) -> int:
     return scaled_difficulty(overage)
 
 
-def _site_pressure(record: bool = True) -> int:
-    """The difficulty the whole site demands now (0 while it is calm)."""
+def _site_pressure() -> int:
+    """The difficulty the whole site demands now (0 while it is calm), read only."""
     from disclosure import pressure
 
     if not settings.RATELIMIT_ENABLE:
         return 0
-    if record:
-        multiple = pressure.multiple_of_calm(pressure.record_check_and_rate())
-    else:
-        multiple = pressure.pressure()
+    multiple = pressure.pressure()
     return 0 if multiple <= 1.0 else pressure.scaled_difficulty(multiple)
+
+
+def _site_count() -> Site | None:
+    """An anonymous check, to count site-wide with its layers (None: limits off)."""
+    from disclosure import pressure
+
+    return pressure.site_count() if settings.RATELIMIT_ENABLE else None
 
 
 # The difficulty a request's solution was verified for, once per request.

@@ -6,17 +6,20 @@ minute: this minute's count plus the share of last minute's count that still
 falls within the past 60 seconds, so a burst shows up at once and fades out
 within two minutes rather than at a bucket edge.
 
+The gate counts a check here in the same Redis round trip as its other layers
+(site_count(): disclosure.counters.Site). The buckets live in the gate's cache.
+
 Fails closed: when the cache cannot be read or written the pressure is not
 known, and GateUnavailable is raised (never "calm").
 """
 
 import math
 import time
+from functools import partial
 
 from django.conf import settings
-from django.core.cache import cache, caches
 
-from disclosure.counters import redis_client, shared_store
+from disclosure.counters import Site, gate_cache, redis_client, shared_store
 
 BUCKET_SECONDS = 60
 
@@ -29,6 +32,7 @@ def record_check(now: float | None = None) -> None:
     """Count one anonymous check attempt site-wide."""
     key = _bucket_key(int(now if now is not None else time.time()) // BUCKET_SECONDS)
     # Two buckets are read; the third keeps the count safe across clock skew.
+    cache = gate_cache()
     with shared_store("the site's pressure"):
         cache.add(key, 0, timeout=3 * BUCKET_SECONDS)
         try:
@@ -50,7 +54,7 @@ def record_check_and_rate(now: float | None = None) -> float:
     """record_check() then checks_per_minute(), in one Redis round trip when the
     cache is Redis (the same keys and values as the two calls)."""
     now = now if now is not None else time.time()
-    backend = caches["default"]
+    backend = gate_cache()
     client = redis_client(backend)
     if client is None:
         record_check(now)
@@ -62,9 +66,37 @@ def record_check_and_rate(now: float | None = None) -> float:
     return _sliding(now, current, previous)
 
 
+def site_count(now: float | None = None) -> Site:
+    """One anonymous check for the gate to count with its layers: the same buckets,
+    expiry and sliding minute as record_check_and_rate() and multiple_of_calm()."""
+    now = now if now is not None else time.time()
+    bucket = int(now) // BUCKET_SECONDS
+    return Site(
+        keys=(_bucket_key(bucket), _bucket_key(bucket - 1)),
+        expiry=3 * BUCKET_SECONDS,
+        weight=_weight(now),
+        calm=max(1, settings.POW_CALM_CHECKS_PER_MINUTE),
+        record=partial(_record_and_read, now),
+    )
+
+
+def _record_and_read(now: float) -> tuple[int, int]:
+    # A cache other than Redis: record_check(), then both buckets read.
+    record_check(now)
+    bucket = int(now) // BUCKET_SECONDS
+    keys = [_bucket_key(bucket), _bucket_key(bucket - 1)]
+    with shared_store("the site's pressure"):
+        counts = gate_cache().get_many(keys)
+    return counts.get(keys[0], 0), counts.get(keys[1], 0)
+
+
+def _weight(now: float) -> float:
+    """The share of last minute's bucket still within the sliding minute."""
+    return 1 - (now % BUCKET_SECONDS) / BUCKET_SECONDS
+
+
 def _sliding(now: float, current: int, previous: int) -> float:
-    elapsed = (now % BUCKET_SECONDS) / BUCKET_SECONDS
-    return current + previous * (1 - elapsed)
+    return current + previous * _weight(now)
 
 
 def checks_per_minute(now: float | None = None) -> float:
@@ -72,7 +104,7 @@ def checks_per_minute(now: float | None = None) -> float:
     now = now if now is not None else time.time()
     bucket = int(now) // BUCKET_SECONDS
     with shared_store("the site's pressure"):
-        counts = cache.get_many([_bucket_key(bucket), _bucket_key(bucket - 1)])
+        counts = gate_cache().get_many([_bucket_key(bucket), _bucket_key(bucket - 1)])
     return _sliding(now, counts.get(_bucket_key(bucket), 0), counts.get(_bucket_key(bucket - 1), 0))
 
 

@@ -64,21 +64,23 @@ def parse_request(bucket: object, blinded: object) -> tuple[int, bytes]:
         raise BadRequest("blinded must be a ristretto255 element as 64 hex digits") from None
 
 
-def private_answer(*, bucket: int, blinded: bytes) -> bytes:
-    """The evaluated element and the bucket's entries, padded, encoded."""
+def private_answer(*, bucket: int, blinded: bytes, public: PublicSet | None = None) -> bytes:
+    """The evaluated element and the bucket's entries, padded, encoded.
+
+    ``public``: the public breaches' snapshot, when the caller already holds it."""
     version = current_version()
     evaluated = oprf.blind_evaluate(server_key(version), blinded)
     return private_encoding.encode(
         bucket_bits=bucket_bits(),
         version=version,
         evaluated=evaluated,
-        body=bucket_body(bucket, version),
+        body=bucket_body(bucket, version, public),
     )
 
 
-def bucket_body(bucket: int, version: int) -> bytes:
+def bucket_body(bucket: int, version: int, public: PublicSet | None = None) -> bytes:
     """The encoded entries of a bucket (from the cache when this process has them)."""
-    public = public_set()
+    public = public or public_set()
     key = (bucket_bits(), bucket, version, public.version)
     body = _cache.get(key)
     if body is None:

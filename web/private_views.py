@@ -21,7 +21,7 @@ from leaks.forms import CheckAgainForm
 from leaks.hashing import bucket_bits
 from leaks.lookups import private_breaches, totals
 from leaks.private_check import BadRequest, parse_request, private_answer
-from leaks.public_set import public_set
+from leaks.public_set import VERSION_KEY, public_set
 
 # Large enough that an answer can never be confused with a count of breaches.
 COUNT_PLACEHOLDER = 987654321
@@ -41,8 +41,11 @@ def evaluate(request: HttpRequest) -> HttpResponse:
     except (ValueError, AttributeError) as exc:
         detail = str(exc) if isinstance(exc, BadRequest) else "the body must be a JSON object"
         return JsonResponse({"error": detail}, status=400)
-    # Every evaluation is an oracle query: it passes the disclosure gate as a check.
-    decision = authorize_evaluation(request, bucket, pow_payload=payload.get("altcha"))
+    # Every evaluation is an oracle query: it passes the disclosure gate as a check,
+    # which reads the public breaches' version along (one Redis round trip).
+    decision = authorize_evaluation(
+        request, bucket, pow_payload=payload.get("altcha"), also_read=(VERSION_KEY,)
+    )
     if decision.needs_pow:
         message = _("%(why)s Reload the page: your browser then solves a small puzzle first.") % {
             "why": limit_message(decision)
@@ -59,8 +62,10 @@ def evaluate(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = str(decision.retry_after)
         return response
     # The answer's format: leaks/private_encoding.py (docs/PRIVATE_CHECK.md).
+    public = public_set(decision.seen.get(VERSION_KEY))
     answer = HttpResponse(
-        private_answer(bucket=bucket, blinded=blinded), content_type="application/octet-stream"
+        private_answer(bucket=bucket, blinded=blinded, public=public),
+        content_type="application/octet-stream",
     )
     answer["Cache-Control"] = "no-store"
     return answer
