@@ -50,7 +50,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.gunicorn_server import GunicornServer, production_env, request  # noqa: E402
+from bench.gunicorn_server import (  # noqa: E402
+    GunicornServer,
+    forget_cache_keys,
+    production_env,
+    request,
+)
 from bench.wrk import run_wrk, wrk_errors  # noqa: E402
 
 CALM_FOR_RUN = 1_000_000_000
@@ -428,6 +433,7 @@ def main() -> int:
         calm_env = {**env, "CACHE_KEY_PREFIX": env["CACHE_KEY_PREFIX"] + "-calm"}
         pressure = measure(calm_env, args, work, filled["token"], log, ["check"])
 
+    forget_cache_keys(redis_url, env["CACHE_KEY_PREFIX"])
     live = results["live"]["rate"]
     lines = [
         f"Check-path bench: {filled['exposures']:,} exposures in {len(BREACHES)} breaches "

@@ -44,7 +44,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.gunicorn_server import GunicornServer, production_env, request  # noqa: E402
+from bench.gunicorn_server import (  # noqa: E402
+    GunicornServer,
+    forget_cache_keys,
+    production_env,
+    request,
+)
 
 PROXY = "127.0.0.1"
 REAL_USER_IP = "203.0.113.20"
@@ -285,6 +290,7 @@ def main() -> int:
             )
         finally:
             server.stop()
+            forget_cache_keys(redis_url, env["CACHE_KEY_PREFIX"])
     shutil.rmtree(work, ignore_errors=True)
 
     lines = report(outcomes, base_env, args) + down_lines

@@ -97,3 +97,15 @@ def production_env(work: Path, **extra: str) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         **extra,
     }
+
+
+def forget_cache_keys(redis_url: str, prefix: str) -> None:
+    """Delete what a bench's site left in Redis under its cache prefix (sessions live
+    two weeks): the tests scan the shared Redis for their own keys, and every key
+    left here would slow each of them."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(f"{prefix}*", count=1000))
+    for start in range(0, len(keys), 1000):
+        client.unlink(*keys[start : start + 1000])
