@@ -15,7 +15,6 @@ production, whose queued send honours the gather window itself.
 import datetime
 import json
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ from imports.jobs import import_create
 from leaks.models import Breach, ImportJob
 from tests.support.checks import check
 from tests.support.privacy_scan import assert_number_nowhere, digits_variants
-from tests.support.workers import purge_queue, start_worker, stop_worker
+from tests.support.workers import purge_queue, start_worker, stop_worker, wait_for
 
 NUMBER = "13800138000"
 E164 = "+86" + NUMBER
@@ -172,15 +171,6 @@ def test_the_holder_flow_through_each_provider(
     assert_number_nowhere([NUMBER], logs=all_logs, client=client)
 
 
-def _wait_for(condition, what: str, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.fixture
 def provider_worker(provider, settings, monkeypatch, live_server):
     """A real worker process configured from the environment, as in production, to
@@ -216,13 +206,17 @@ def test_the_holder_flow_through_a_real_worker(
     worker = provider_worker()
     try:
         texts = AlertDelivery.objects.filter(subscription=subscription).order_by("pk")
-        _wait_for(lambda: texts.count() == 2, "both imports' alerts")
+        wait_for(lambda: texts.count() == 2, what="both imports' alerts", timeout=90)
         finished = [ImportJob.objects.get(pk=job.pk).finished_at for job in jobs]
         assert abs((finished[1] - finished[0]).total_seconds()) < GATHER, "not together"
 
         # The send queued for the end of the window sends one text for both.
-        _wait_for(lambda: _alert_texts(provider, settings), "the alert text")
-        _wait_for(lambda: all(d.status == "sent" for d in texts.all()), "both marked sent")
+        wait_for(lambda: _alert_texts(provider, settings), what="the alert text", timeout=90)
+        wait_for(
+            lambda: all(d.status == "sent" for d in texts.all()),
+            what="both marked sent",
+            timeout=90,
+        )
         alert = _one_text_for_both(provider, settings, texts.all())
         # It waited out the window, and went within two minutes of the first import.
         waited = (texts[0].sent_at - min(finished)).total_seconds()
@@ -230,11 +224,12 @@ def test_the_holder_flow_through_a_real_worker(
 
         # A third breach the same day: its window ends, and it waits for midnight.
         third = _import(tmp_path, "forum")
-        _wait_for(
+        wait_for(
             lambda: AlertDelivery.objects.filter(
                 job=third, next_attempt_at__gt=timezone.now() + datetime.timedelta(seconds=60)
             ).exists(),
-            "the third alert deferred",
+            what="the third alert deferred",
+            timeout=90,
         )
         assert _alert_texts(provider, settings) == [alert]
         _waits_for_midnight(AlertDelivery.objects.get(job=third))

@@ -20,21 +20,12 @@ from leaks.models import Breach
 from tests.factories import dump_job, subscribe
 from tests.support.privacy_scan import digits_variants
 from tests.support.services import need
-from tests.support.workers import purge_queue, start_worker, stop_worker
+from tests.support.workers import purge_queue, start_worker, stop_worker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 NUMBER = "13800138000"
 E164 = "+86" + NUMBER
-
-
-def wait_for(condition, timeout: float = 60, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture

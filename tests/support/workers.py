@@ -80,3 +80,13 @@ def purge_queue() -> None:
     with app.connection_for_write() as conn:
         # The Redis channel has queue_purge; kombu's StdChannel stub does not declare it.
         conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)  # type: ignore[attr-defined]
+
+
+def wait_for(condition, timeout: float = 60, what: str = "condition") -> None:
+    """Poll ``condition`` until it holds; fail the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
