@@ -26,7 +26,6 @@ import hashlib
 import hmac
 import json
 import secrets
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -35,6 +34,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.support.local_http import QuietHandler, serve, stop
 
 SIGN_NAME = "泄露查"
 MESSAGES = {
@@ -93,7 +94,7 @@ class Standin:
     def start(self) -> "Standin":
         standin = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 status, payload, content_type = standin.handle(self, body)
@@ -104,19 +105,11 @@ class Standin:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def log_message(self, format: str, *args: object) -> None:
-                pass  # the query string holds the number: never print it
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
+        self.server = serve(Handler)
         return self
 
     def stop(self) -> None:
-        if self.server:
-            self.server.shutdown()
-            self.server.server_close()
+        stop(self.server)
 
     def handle(self, request: BaseHTTPRequestHandler, body: bytes) -> tuple[int, Any, str]:
         raise NotImplementedError

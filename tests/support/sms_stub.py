@@ -5,11 +5,12 @@ that the backend sent, and can make the next answers fail.
 """
 
 import json
-import threading
 import urllib.parse
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
+
+from tests.support.local_http import QuietHandler, serve, stop
 
 
 @dataclass
@@ -51,7 +52,7 @@ class SmsStub:
     def start(self) -> "SmsStub":
         stub = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 length = int(self.headers.get("Content-Length", 0))
                 raw = self.rfile.read(length).decode()
@@ -87,17 +88,8 @@ class SmsStub:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, format: str, *args: object) -> None:
-                pass  # the request line holds no number, but stay quiet anyway
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        # shutdown() waits for the serving loop's next poll: 0.5 s by default, at every test's end.
-        threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
+        self.server = serve(Handler)
         return self
 
     def stop(self) -> None:
-        if self.server:
-            self.server.shutdown()
-            self.server.server_close()
+        stop(self.server)
