@@ -54,6 +54,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "breachcheck.middleware.SecurityHeadersMiddleware",
+    # The lean views (the private check's evaluation) are answered here.
+    "breachcheck.lean.LeanViewMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Django's, with a failing session store answered as the gate's 503.
     "breachcheck.middleware.SessionMiddleware",
@@ -62,8 +66,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "breachcheck.middleware.SecurityHeadersMiddleware",
     "audit.context.AuditActorMiddleware",
     # The limits cannot be counted (Redis down): 503, never an answer (docs/FAIL_SAFE.md).
     "disclosure.middleware.GateClosedMiddleware",

@@ -5,8 +5,10 @@ import operator
 from collections.abc import Mapping
 from itertools import repeat
 from operator import itemgetter
+from typing import Any
 
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import QuerySet
 
 from leaks.hashing import KEY_BYTES, bucket_range, phone_hashes, stored_key
@@ -95,7 +97,10 @@ def bucket_entries(
     first, last = bucket_range(bucket)
 
     def read(using: str) -> list[tuple[int, int]]:
-        with connections[using].cursor() as cursor:
+        connection = connections[using]
+        if connection.vendor == "postgresql":
+            return _prepared_rows(connection, _BUCKET_SQL, [first, last, version])
+        with connection.cursor() as cursor:
             cursor.execute(_BUCKET_SQL, [first, last, version])
             return cursor.fetchall()
 
@@ -105,6 +110,33 @@ def bucket_entries(
     # A prefix is the distance from the bucket's first key (one loop in C).
     prefixes = map(operator.sub, map(itemgetter(0), rows), repeat(first))
     return list(zip(prefixes, map(itemgetter(1), rows), strict=True))
+
+
+def _prepared_rows(connection: BaseDatabaseWrapper, sql: str, params: list) -> list[tuple]:
+    """The rows of a query run as a prepared statement on PostgreSQL: the first ask
+    of a bucket is planned once per connection, not once per ask: planning it (the
+    partitions pruned) took 0.045 ms, four times the index-only scan. Django binds
+    parameters on the client and prepares nothing, for connection poolers' sake
+    (PgBouncer keeps protocol-level prepared statements since 1.21: docs/SCALING.md)."""
+    connection.ensure_connection()
+    raw = _preparing_cursor()(connection.connection)
+    # Django's wrapper, for its error classes, execute wrappers and query log.
+    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+    with wrap(raw) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+@functools.cache
+def _preparing_cursor() -> type:
+    # Imported here: the PostgreSQL backend needs psycopg, which SQLite alone does not.
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparingCursor(ServerBindingCursor):
+        def execute(self, query: Any, params: Any = None, **options: Any) -> Any:
+            return super().execute(query, params, **{**options, "prepare": True})  # type: ignore[misc]
+
+    return PreparingCursor
 
 
 _BUCKET_SQL = (

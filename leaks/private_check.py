@@ -42,11 +42,16 @@ from leaks.hashing import KEY_BITS, bucket_bits, current_version, peppers, serve
 from leaks.lookups import bucket_entries
 from leaks.public_set import PublicSet, public_set
 
-_PADDING_DOMAIN = b"breachcheck/private-padding/v1\x00"
+_PADDING_DOMAIN = b"breachcheck/private-padding/v2\x00"
 # How many breaches a padding entry names: of 100 entries, 80 name one, 14 two,
 # 4 three, 2 four (numbers in several leaks are the minority; docs/PRIVATE_CHECK.md).
 _LIST_LENGTHS = [1] * 80 + [2] * 14 + [3] * 4 + [4] * 2
 _RING_POINTS = 1 << 14
+# A padding entry names the breaches of one of 2^14 keyed list slots, each looked up
+# on the ring once per ring rather than once per entry and answer. An answer's
+# entries naming several breaches (about 80) share a slot about once in five answers,
+# as often as two random draws of the same spread would name the same breaches.
+_LIST_SLOT_BITS = 14
 
 
 class BadRequest(ValueError):
@@ -106,11 +111,8 @@ def bucket_answer_entries(
     if not ring.owners:
         return list(zip(prefixes, lists, strict=True))
     padding_prefixes, padding_lists = _padding_lists(bucket, version, ring)
-    at = map(bisect.bisect_left, repeat(prefixes), padding_prefixes)
-    real = map([*prefixes, -1].__getitem__, at)
-    if len(set(padding_prefixes)) == len(padding_prefixes) and not any(
-        map(operator.eq, real, padding_prefixes)
-    ):
+    distinct = set(padding_prefixes)
+    if len(distinct) == len(padding_prefixes) and distinct.isdisjoint(prefixes):
         return [
             *zip(prefixes, lists, strict=True),
             *zip(padding_prefixes, padding_lists, strict=True),
@@ -143,35 +145,23 @@ def _padding_lists(
     bucket: int, version: int, ring: "_Ring"
 ) -> tuple[list[int], list[tuple[int, ...]]]:
     """The padding's prefixes and the breaches each names (sorted), in stream order."""
-    prefixes, lengths, words = _padding_words(bucket, version)
-    # Every entry's first breach in one pass in C; 80 in 100 name one breach.
-    slots = map(bisect.bisect, repeat(ring.positions), words[2::6])
-    lists: list[tuple[int, ...]] = list(zip(map(ring.owner_at.__getitem__, slots)))
-    positions, owner_at, where = ring.positions, ring.owner_at, bisect.bisect
-    for n in compress(range(len(lengths)), map(operator.gt, lengths, repeat(1))):
-        named = {
-            owner_at[where(positions, slot)] for slot in words[6 * n + 3 : 6 * n + 2 + lengths[n]]
-        }
-        named.add(lists[n][0])
-        lists[n] = tuple(sorted(named))
-    return prefixes, lists
+    prefixes, slots = _padding_words(bucket, version)
+    return prefixes, list(map(ring.lists.__getitem__, slots))
 
 
 def padding(bucket: int, version: int) -> list[tuple[int, tuple[int, ...]]]:
-    """The bucket's padding: (prefix, one 64-bit ring position per breach it names)
-    of each entry, from the bucket, the key version and the entry's index only.
+    """The bucket's padding: (prefix, the ring positions of the breaches it names) of
+    each entry, from the bucket, the key version and the entry's index only.
 
-    Entry i is words 6i to 6i + 5 of one keyed SHAKE-256 stream of the bucket: its
-    prefix, its list length and up to four ring positions."""
-    prefixes, lengths, words = _padding_words(bucket, version)
-    return [
-        (prefix, words[i : i + length])
-        for prefix, i, length in zip(prefixes, range(2, 6 * len(prefixes), 6), lengths, strict=True)
-    ]
+    Entry i is words 2i and 2i + 1 of one keyed SHAKE-256 stream of the bucket: its
+    prefix, and its list slot, whose length and positions `_list_slots` derives."""
+    prefixes, slots = _padding_words(bucket, version)
+    positions = _list_slots(_padding_key(version))
+    return [(prefix, positions[slot]) for prefix, slot in zip(prefixes, slots, strict=True)]
 
 
-def _padding_words(bucket: int, version: int) -> tuple[list[int], list[int], tuple[int, ...]]:
-    """The padding's prefixes, list lengths, and stream words (padding's docstring)."""
+def _padding_words(bucket: int, version: int) -> tuple[list[int], list[int]]:
+    """The padding's prefixes and list slots (padding's docstring)."""
     bits = bucket_bits()
     key = _padding_key(version)
     base = max(settings.PRIVATE_CHECK_ENTRIES, 1)
@@ -180,13 +170,21 @@ def _padding_words(bucket: int, version: int) -> tuple[list[int], list[int], tup
     count = base + int.from_bytes(count_seed[:8], "big") % base
     # SHAKE-256 keyed by a secret prefix is a pseudorandom function (a sponge has
     # no length extension); one call makes every entry's words.
-    stream = hashlib.shake_256(key + head + b"entries").digest(48 * count)
-    words = struct.unpack(f">{6 * count}Q", stream)
-    lengths = list(
-        map(_LIST_LENGTHS.__getitem__, map(operator.mod, words[1::6], repeat(len(_LIST_LENGTHS))))
-    )
-    prefixes = list(map(operator.rshift, words[0::6], repeat(bits)))
-    return prefixes, lengths, words
+    words = struct.unpack(f">{2 * count}Q", hashlib.shake_256(key + head).digest(16 * count))
+    prefixes = list(map(operator.rshift, words[0::2], repeat(bits)))
+    slots = list(map(operator.rshift, words[1::2], repeat(64 - _LIST_SLOT_BITS)))
+    return prefixes, slots
+
+
+@lru_cache(maxsize=4)
+def _list_slots(key: bytes) -> tuple[tuple[int, ...], ...]:
+    """The ring positions of each list slot: a keyed length (_LIST_LENGTHS) and that
+    many keyed 64-bit positions, words 5i to 5i + 4 of one SHAKE-256 stream."""
+    stream = hashlib.shake_256(key + _PADDING_DOMAIN + b"lists").digest(40 << _LIST_SLOT_BITS)
+    words = struct.unpack(f">{5 << _LIST_SLOT_BITS}Q", stream)
+    spread = len(_LIST_LENGTHS)
+    lengths = map(_LIST_LENGTHS.__getitem__, map(operator.mod, words[0::5], repeat(spread)))
+    return tuple(words[5 * i + 1 : 5 * i + 1 + n] for i, n in enumerate(lengths))
 
 
 def _padding_key(version: int) -> bytes:
@@ -210,20 +208,29 @@ def _weights(public: PublicSet) -> tuple[tuple[int, int], ...]:
 
 class _Ring:
     """Consistent hashing of 64-bit positions onto breaches: a position belongs to the
-    breach of the first point after it (bucket_answer_entries looks them up)."""
+    breach of the first point after it. ``lists``: the breaches each list slot names
+    (sorted, distinct), its positions looked up once per ring, not per entry."""
 
-    def __init__(self, points: list[tuple[int, int]]) -> None:
+    def __init__(self, points: list[tuple[int, int]], slots: tuple[tuple[int, ...], ...]) -> None:
         points.sort()
         self.positions = [position for position, _ in points]
         self.owners = [breach for _, breach in points]
+        self.lists: list[tuple[int, ...]] = []
+        if not points:
+            return
         # The owner of the point bisect finds; past the last point, the first's.
-        self.owner_at = self.owners + self.owners[:1]
+        owner_at = self.owners + self.owners[:1]
+        firsts = map(bisect.bisect, repeat(self.positions), map(itemgetter(0), slots))
+        self.lists = list(zip(map(owner_at.__getitem__, firsts)))
+        for i in compress(range(len(slots)), map(operator.gt, map(len, slots), repeat(1))):
+            named = {owner_at[bisect.bisect(self.positions, p)] for p in slots[i]}
+            self.lists[i] = tuple(sorted(named))
 
 
 @lru_cache(maxsize=4)
 def _ring(key: bytes, weights: tuple[tuple[int, int], ...]) -> _Ring:
     if not weights:
-        return _Ring([])
+        return _Ring([], ())
     # Points per breach: 2^(log2 size - shift), at least one; shift keeps them few.
     top = max(weight for _, weight in weights)
     shift = 0
@@ -238,7 +245,7 @@ def _ring(key: bytes, weights: tuple[tuple[int, int], ...]) -> _Ring:
             name = b"ring" + breach.to_bytes(8, "big") + index.to_bytes(4, "big")
             digest = hmac.digest(key, name, "sha256")
             points.append((int.from_bytes(digest[:8], "big"), breach))
-    return _Ring(points)
+    return _Ring(points, _list_slots(key))
 
 
 class _BodyCache:

@@ -28,7 +28,8 @@ COUNT_PLACEHOLDER = 987654321
 
 
 # No CSRF token: the request changes nothing but rate-limit counters, and the
-# command-line client must be able to call it without a page first.
+# command-line client must be able to call it without a page first. A lean view
+# (breachcheck/lean.py): it reads no session, user or message and sets no cookie.
 @csrf_exempt
 @require_POST
 def evaluate(request: HttpRequest) -> HttpResponse:

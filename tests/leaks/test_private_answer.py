@@ -200,8 +200,8 @@ def test_entries_of_several_breaches_and_padding_meeting_real_keys_are_merged(mo
     words = private_check._padding_words
 
     def twice(bucket: int, version: int):
-        prefixes, lengths, stream = words(bucket, version)
-        return [prefixes[0], *prefixes[1:]][:1] * 2 + prefixes[2:], lengths, stream
+        prefixes, slots = words(bucket, version)
+        return prefixes[:1] * 2 + prefixes[2:], slots
 
     monkeypatch.setattr(private_check, "_padding_words", twice)
     entries = private_check.bucket_answer_entries(BUCKET, version)

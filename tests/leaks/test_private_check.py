@@ -175,3 +175,38 @@ def test_the_command_line_client_checks_against_a_live_server(live_server, breac
     assert miss.returncode == 0 and "Not found" in miss.stdout
     bad = run("1380013")
     assert bad.returncode == 2 and "not a valid" in bad.stderr
+
+
+# The evaluation is a lean view (breachcheck/lean.py): past the session, locale, CSRF,
+# user and messages middleware, with what every response needs kept.
+
+
+def test_the_lean_evaluation_keeps_the_security_headers_and_sets_no_cookie(client, breaches):
+    response = _ask(client)[1]
+    assert response.status_code == 200
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert "default-src" in response["Content-Security-Policy"]
+    assert not response.cookies
+    assert "sessionid" not in client.cookies
+
+
+def _post(client, **headers):
+    _blind, body = private_client.request_for(E164)
+    return client.post(
+        reverse("bc-private-evaluate"), json.dumps(body), content_type="application/json", **headers
+    )
+
+
+def test_the_lean_evaluation_refuses_an_unknown_host(client, breaches):
+    assert _post(client, HTTP_HOST="attacker.example").status_code == 400
+    assert _post(client).status_code == 200
+
+
+@override_settings(RESULTS_REQUIRE_PROOF=True)
+def test_the_lean_evaluation_answers_in_the_visitors_language(client, breaches):
+    english = _post(client, HTTP_ACCEPT_LANGUAGE="en").json()["error"]
+    chinese = _post(client, HTTP_ACCEPT_LANGUAGE="zh-CN").json()["error"]
+    assert english.startswith("This site shows a result only")
+    assert chinese != english and "号码" in chinese
