@@ -9,7 +9,7 @@ nothing as allowed; django-ratelimit's own get_usage swallows such errors
 (and answers "not over"), so it is not used here.
 """
 
-import hashlib
+import functools
 import hmac
 import time
 from collections.abc import Callable, Iterator
@@ -78,9 +78,10 @@ class Usage:
 def opaque(value: str | bytes) -> str:
     """A cache-key-safe keyed digest of a value that must not be stored."""
     data = value.encode() if isinstance(value, str) else value
-    return hmac.new(settings.SECRET_KEY.encode(), data, hashlib.sha256).hexdigest()[:32]
+    return hmac.digest(settings.SECRET_KEY.encode(), data, "sha256").hex()[:32]
 
 
+@functools.lru_cache(maxsize=256)
 def rate_parts(rate: str) -> tuple[int, int]:
     """(count, seconds) of a rate such as "20/h" or "10/15m"."""
     return _split_rate(rate)

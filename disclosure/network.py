@@ -44,11 +44,17 @@ def client_ip(request: HttpRequest) -> str:
 
 
 def _is_trusted(ip: str) -> bool:
+    return _trusted(ip, tuple(settings.TRUSTED_PROXIES))
+
+
+# The proxy's own address is asked about on every request.
+@lru_cache(maxsize=1024)
+def _trusted(ip: str, cidrs: tuple[str, ...]) -> bool:
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:
         return False
-    return any(address in network for network in _trusted_networks(tuple(settings.TRUSTED_PROXIES)))
+    return any(address in network for network in _trusted_networks(cidrs))
 
 
 @lru_cache(maxsize=8)
@@ -90,6 +96,14 @@ def networks_of(ip: str) -> list[str]:
     prefixes = _prefixes(
         settings.IPV4_NETWORK_PREFIXES if address.version == 4 else settings.IPV6_NETWORK_PREFIXES
     )
+    if address.version == 4:
+        # Masked as a number: parsing "a.b.c.d/24" again for each prefix cost more
+        # than the rest of a check's counting.
+        value = int(address)
+        return [
+            f"{ipaddress.IPv4Address(value >> (32 - p) << (32 - p))}/{p}"
+            for p in sorted(prefixes)[::-1]
+        ]
     return [
         str(ipaddress.ip_network(f"{address}/{p}", strict=False)) for p in sorted(prefixes)[::-1]
     ]

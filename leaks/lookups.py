@@ -9,7 +9,9 @@ from typing import Any
 
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.signals import connection_created
 from django.db.models import QuerySet
+from django.dispatch import receiver
 
 from leaks.hashing import KEY_BYTES, bucket_range, phone_hashes, stored_key
 from leaks.lookup_reads import read_for_lookup
@@ -125,6 +127,16 @@ def _prepared_rows(connection: BaseDatabaseWrapper, sql: str, params: list) -> l
     with wrap(raw) as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+@receiver(connection_created)
+def plan_prepared_reads_once(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
+    """Prepared statements (only the bucket read: Django prepares none) keep one generic
+    plan, its partition pruned when it runs. PostgreSQL's default planned the bucket
+    read anew at each ask: 0.10-0.12 ms a read here, against 0.08 ms."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET plan_cache_mode = force_generic_plan")
 
 
 @functools.cache

@@ -32,14 +32,16 @@ import struct
 import threading
 from collections import OrderedDict
 from functools import cache, lru_cache
-from itertools import compress, islice, repeat
+from itertools import chain, compress, islice, repeat
 from operator import itemgetter
 
+import numpy as np
 from django.conf import settings
 
 from leaks import oprf, private_encoding
 from leaks.hashing import KEY_BITS, bucket_bits, current_version, peppers, server_key
 from leaks.lookups import bucket_entries
+from leaks.private_encoding import concatenated_ranges
 from leaks.public_set import PublicSet, public_set
 
 _PADDING_DOMAIN = b"breachcheck/private-padding/v2\x00"
@@ -89,8 +91,8 @@ def bucket_body(bucket: int, version: int, public: PublicSet | None = None) -> b
     key = (bucket_bits(), bucket, version, public.version)
     body = _cache.get(key)
     if body is None:
-        body = private_encoding.encode_entries(
-            bucket_answer_entries(bucket, version, public), KEY_BITS - bucket_bits()
+        body = private_encoding.encode_arrays(
+            *bucket_answer_arrays(bucket, version, public), KEY_BITS - bucket_bits()
         )
         _cache.put(key, body)
     return body
@@ -99,54 +101,61 @@ def bucket_body(bucket: int, version: int, public: PublicSet | None = None) -> b
 def bucket_answer_entries(
     bucket: int, version: int, public: PublicSet | None = None
 ) -> list[tuple[int, tuple[int, ...]]]:
-    """(prefix, breach ids) of the bucket's answer: one entry per distinct stored key
-    in the public, non-sensitive breaches, and the bucket's padding.
+    """(prefix, breach ids) of the bucket's answer, sorted by prefix: one entry per
+    distinct stored key in the public, non-sensitive breaches, and the bucket's padding."""
+    prefixes, lengths, ids = bucket_answer_arrays(bucket, version, public)
+    return list(zip(prefixes.tolist(), _lists(lengths, ids), strict=True))
 
-    Made of loops in C (map, zip, compress) over the rows: a bucket of 15,000
-    exposures has only a few thousand keys in several breaches to visit in Python."""
+
+def _lists(lengths: np.ndarray, ids: np.ndarray) -> list[tuple[int, ...]]:
+    """The lists of breach ids that ``ids`` holds one after another."""
+    flat = iter(ids.tolist())
+    return [tuple(islice(flat, length)) for length in lengths.tolist()]
+
+
+def bucket_answer_arrays(
+    bucket: int, version: int, public: PublicSet | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """bucket_answer_entries as arrays: the prefixes (sorted), each entry's list length,
+    and the lists' breach ids one after another (each list sorted). Made by numpy, not
+    per entry in Python: padding alone is hundreds of entries in every answer."""
     public = public or public_set()
     rows = bucket_entries(bucket, version, public)  # in key order, then breach id
-    prefixes, lists = _grouped(rows)
+    keys = np.fromiter(map(itemgetter(0), rows), np.int64, len(rows))
+    ids = np.fromiter(map(itemgetter(1), rows), np.int64, len(rows))
+    # A number in several breaches: its rows are next to each other.
+    first = np.flatnonzero(np.diff(keys, prepend=-1))
+    prefixes, lengths = keys[first], np.diff(first, append=len(keys))
     ring = _ring(_padding_key(version), _weights(public))
     if not ring.owners:
-        return list(zip(prefixes, lists, strict=True))
-    padding_prefixes, padding_lists = _padding_lists(bucket, version, ring)
-    distinct = set(padding_prefixes)
-    if len(distinct) == len(padding_prefixes) and distinct.isdisjoint(prefixes):
-        return [
-            *zip(prefixes, lists, strict=True),
-            *zip(padding_prefixes, padding_lists, strict=True),
-        ]
-    # A padding prefix equal to a real one or another's (odds 1 in 2^42 or less) joins it.
-    entries = dict(zip(prefixes, lists, strict=True))
-    for prefix, named in zip(padding_prefixes, padding_lists, strict=True):
+        return prefixes, lengths, ids
+    padding_prefixes, slots = _padding_words(bucket, version)
+    padding_lengths = ring.slot_lengths[slots]
+    padding_ids = ring.slot_ids[concatenated_ranges(ring.slot_starts[slots], padding_lengths)]
+    prefixes = np.concatenate([prefixes, padding_prefixes])
+    lengths = np.concatenate([lengths, padding_lengths])
+    ids = np.concatenate([ids, padding_ids])
+    order = np.argsort(prefixes, kind="stable")
+    if (np.diff(prefixes[order]) == 0).any():
+        return _merged(prefixes, lengths, ids)
+    starts = np.cumsum(lengths) - lengths
+    return prefixes[order], lengths[order], ids[concatenated_ranges(starts[order], lengths[order])]
+
+
+def _merged(
+    prefixes: np.ndarray, lengths: np.ndarray, ids: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The entries with a padding prefix equal to a real one's or another padding's
+    (odds 1 in 2^42 or less) made one, naming the breaches of both."""
+    entries: dict[int, tuple[int, ...]] = {}
+    for prefix, named in zip(prefixes.tolist(), _lists(lengths, ids), strict=True):
         entries[prefix] = tuple(sorted({*named, *entries.get(prefix, ())}))
-    return list(entries.items())
-
-
-def _grouped(rows: list[tuple[int, int]]) -> tuple[list[int], list[tuple[int, ...]]]:
-    """The distinct prefixes of rows in key order, and each one's breach ids."""
-    prefixes = list(map(itemgetter(0), rows))
-    ids = list(map(itemgetter(1), rows))
-    lists: list[tuple[int, ...]] = list(zip(ids))
-    repeated = map(operator.eq, prefixes, islice(prefixes, 1, None))
-    several = list(compress(range(len(rows) - 1), repeated))
-    if not several:
-        return prefixes, lists
-    # A number in several breaches: its rows are next to each other; each takes
-    # the list of the row after it, from the last back, and the first row stays.
-    for i in reversed(several):
-        lists[i] = (ids[i], *lists[i + 1])
-    first = [True, *map(operator.ne, islice(prefixes, 1, None), prefixes)]
-    return list(compress(prefixes, first)), list(compress(lists, first))
-
-
-def _padding_lists(
-    bucket: int, version: int, ring: "_Ring"
-) -> tuple[list[int], list[tuple[int, ...]]]:
-    """The padding's prefixes and the breaches each names (sorted), in stream order."""
-    prefixes, slots = _padding_words(bucket, version)
-    return prefixes, list(map(ring.lists.__getitem__, slots))
+    merged = sorted(entries.items())
+    return (
+        np.array([prefix for prefix, _ in merged], np.int64),
+        np.array([len(named) for _, named in merged], np.int64),
+        np.array([breach for _, named in merged for breach in named], np.int64),
+    )
 
 
 def padding(bucket: int, version: int) -> list[tuple[int, tuple[int, ...]]]:
@@ -157,10 +166,10 @@ def padding(bucket: int, version: int) -> list[tuple[int, tuple[int, ...]]]:
     prefix, and its list slot, whose length and positions `_list_slots` derives."""
     prefixes, slots = _padding_words(bucket, version)
     positions = _list_slots(_padding_key(version))
-    return [(prefix, positions[slot]) for prefix, slot in zip(prefixes, slots, strict=True)]
+    return list(zip(prefixes.tolist(), map(positions.__getitem__, slots.tolist()), strict=True))
 
 
-def _padding_words(bucket: int, version: int) -> tuple[list[int], list[int]]:
+def _padding_words(bucket: int, version: int) -> tuple[np.ndarray, np.ndarray]:
     """The padding's prefixes and list slots (padding's docstring)."""
     bits = bucket_bits()
     key = _padding_key(version)
@@ -170,9 +179,10 @@ def _padding_words(bucket: int, version: int) -> tuple[list[int], list[int]]:
     count = base + int.from_bytes(count_seed[:8], "big") % base
     # SHAKE-256 keyed by a secret prefix is a pseudorandom function (a sponge has
     # no length extension); one call makes every entry's words.
-    words = struct.unpack(f">{2 * count}Q", hashlib.shake_256(key + head).digest(16 * count))
-    prefixes = list(map(operator.rshift, words[0::2], repeat(bits)))
-    slots = list(map(operator.rshift, words[1::2], repeat(64 - _LIST_SLOT_BITS)))
+    stream = hashlib.shake_256(key + head).digest(16 * count)
+    words = np.frombuffer(stream, ">u8").astype(np.uint64)
+    prefixes = (words[0::2] >> np.uint64(bits)).astype(np.int64)
+    slots = (words[1::2] >> np.uint64(64 - _LIST_SLOT_BITS)).astype(np.int64)
     return prefixes, slots
 
 
@@ -208,23 +218,27 @@ def _weights(public: PublicSet) -> tuple[tuple[int, int], ...]:
 
 class _Ring:
     """Consistent hashing of 64-bit positions onto breaches: a position belongs to the
-    breach of the first point after it. ``lists``: the breaches each list slot names
-    (sorted, distinct), its positions looked up once per ring, not per entry."""
+    breach of the first point after it. Each list slot's breaches (sorted, distinct)
+    are looked up once per ring, not per entry: ``lists``, and as arrays the slots'
+    lengths, where each starts in ``slot_ids``, and the ids."""
 
     def __init__(self, points: list[tuple[int, int]], slots: tuple[tuple[int, ...], ...]) -> None:
         points.sort()
         self.positions = [position for position, _ in points]
         self.owners = [breach for _, breach in points]
         self.lists: list[tuple[int, ...]] = []
-        if not points:
-            return
-        # The owner of the point bisect finds; past the last point, the first's.
-        owner_at = self.owners + self.owners[:1]
-        firsts = map(bisect.bisect, repeat(self.positions), map(itemgetter(0), slots))
-        self.lists = list(zip(map(owner_at.__getitem__, firsts)))
-        for i in compress(range(len(slots)), map(operator.gt, map(len, slots), repeat(1))):
-            named = {owner_at[bisect.bisect(self.positions, p)] for p in slots[i]}
-            self.lists[i] = tuple(sorted(named))
+        if points:
+            # The owner of the point bisect finds; past the last point, the first's.
+            owner_at = self.owners + self.owners[:1]
+            firsts = map(bisect.bisect, repeat(self.positions), map(itemgetter(0), slots))
+            self.lists = list(zip(map(owner_at.__getitem__, firsts)))
+            several = map(operator.gt, map(len, slots), repeat(1))
+            for i in compress(range(len(slots)), several):
+                named = {owner_at[bisect.bisect(self.positions, p)] for p in slots[i]}
+                self.lists[i] = tuple(sorted(named))
+        self.slot_lengths = np.fromiter(map(len, self.lists), np.int64, len(self.lists))
+        self.slot_starts = np.cumsum(self.slot_lengths) - self.slot_lengths
+        self.slot_ids = np.fromiter(chain.from_iterable(self.lists), np.int64)
 
 
 @lru_cache(maxsize=4)

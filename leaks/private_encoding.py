@@ -34,12 +34,12 @@ runs are apart so that each is made by loops in C (str.join over map for the
 unary runs; the low bits put together as numbers, pairwise, for run 2).
 """
 
-import operator
 import struct
-from collections import Counter
 from dataclasses import dataclass
-from itertools import chain, islice, repeat
+from itertools import chain
 from operator import itemgetter
+
+import numpy as np
 
 MAGIC = b"BCPA"
 FORMAT = 1
@@ -81,59 +81,87 @@ def encode_entries(entries: list[tuple[int, tuple[int, ...]]], prefix_bits: int)
     """The part of an answer after the evaluated element: the breach table and the
     entries (sorted by prefix here; breach ids of a list in any order)."""
     entries = sorted(entries, key=itemgetter(0))
-    prefixes = list(map(itemgetter(0), entries))
-    lists = list(map(itemgetter(1), entries))
-    named = Counter(chain.from_iterable(lists))
-    table = sorted(named, key=lambda breach: (-named[breach], breach))
-    k = rice_parameter(len(entries), prefix_bits)
-    j = _index_parameter([named[breach] for breach in table])
-    deltas = list(map(operator.sub, prefixes, [0, *prefixes[:-1]]))
-    if entries and (
-        min(islice(deltas, 1, None), default=1) < 1
-        or prefixes[0] < 0
-        or prefixes[-1] >> prefix_bits
-    ):
+    return encode_arrays(
+        np.fromiter(map(itemgetter(0), entries), np.int64, len(entries)),
+        np.fromiter(map(len, map(itemgetter(1), entries)), np.int64, len(entries)),
+        np.fromiter(chain.from_iterable(map(itemgetter(1), entries)), np.int64),
+        prefix_bits,
+    )
+
+
+def encode_arrays(
+    prefixes: np.ndarray, lengths: np.ndarray, ids: np.ndarray, prefix_bits: int
+) -> bytes:
+    """encode_entries on arrays: the entries' prefixes (sorted), each one's list length,
+    and every list's breach ids one after another. Each run of bits is made by numpy
+    as an array of 0s and 1s, and packed once."""
+    count = len(prefixes)
+    deltas = np.diff(prefixes, prepend=0)
+    if count and (deltas[1:].min(initial=1) < 1 or prefixes[0] < 0 or prefixes[-1] >> prefix_bits):
         raise ValueError("entries need distinct prefixes of prefix_bits bits")
-    if not all(lists):
+    if count and lengths.min() < 1:
         raise ValueError("every entry names a breach")
-    codes = dict(zip(table, _rice_codes(j, len(table)), strict=True))
-    head = _unaries(list(map(operator.rshift, deltas, repeat(k))))
-    tail = "".join(
+    named, counts = np.unique(ids, return_counts=True)
+    # The most often named first, ties by id; each id's index in that table.
+    order = np.lexsort((named, -counts))
+    rank = np.empty(len(named), np.int64)
+    rank[order] = np.arange(len(named))
+    indexes = rank[np.searchsorted(named, ids)]
+    k = rice_parameter(count, prefix_bits)
+    j = _index_parameter(counts[order])
+    bits = np.concatenate(
         [
-            _unaries([len(names) - 1 for names in lists]),
-            "".join(map(codes.__getitem__, chain.from_iterable(lists))),
+            _unary_bits(deltas >> k),
+            _low_bits(deltas, k),
+            _unary_bits(lengths - 1),
+            _rice_bits(indexes, j),
         ]
     )
-    # The four runs as one integer: the unary runs read from their digits, the low
-    # bits put together as numbers (no digits made for them).
-    size = len(head) + k * len(deltas) + len(tail)
-    pad = -size % 8
-    value = int(head or "0", 2) << k * len(deltas) | _low_bits(deltas, k)
-    value = (value << len(tail) | int(tail or "0", 2)) << pad
-    stream = value.to_bytes((size + pad) // 8, "big")
     return b"".join(
         [
-            _table(table),
-            struct.pack(">IBB", len(entries), k, j),
-            stream,
+            _table(named[order].tolist()),
+            struct.pack(">IBB", count, k, j),
+            np.packbits(bits).tobytes(),
         ]
     )
 
 
-def _low_bits(values: list[int], k: int) -> int:
-    """The low k bits of each value, one after another, as one number."""
-    if not k or not values:
-        return 0
-    # Neighbours joined pairwise, then pairs of pairs...: each level is one loop in C.
-    # Zero fields in front (a power of two in all) do not change the number.
-    fields = [0] * ((1 << (len(values) - 1).bit_length()) - len(values))
-    fields += map(operator.and_, values, repeat((1 << k) - 1))
-    width = k
-    while len(fields) > 1:
-        high = map(operator.lshift, fields[0::2], repeat(width))
-        fields = list(map(operator.or_, high, fields[1::2]))
-        width *= 2
-    return fields[0]
+def _unary_bits(values: np.ndarray) -> np.ndarray:
+    """The values in unary, one after another (ones, then a zero), as 0/1 bytes."""
+    bits = np.ones(int(values.sum()) + len(values), np.uint8)
+    bits[np.cumsum(values + 1) - 1] = 0
+    return bits
+
+
+def _low_bits(values: np.ndarray, k: int) -> np.ndarray:
+    """The low k bits of each value, most significant first, one value after another."""
+    if not k or not len(values):
+        return np.zeros(0, np.uint8)
+    # Each value's k bits moved to the top of 64, read as big-endian bytes.
+    top = (values.astype(np.uint64) & np.uint64((1 << k) - 1)) << np.uint64(64 - k)
+    return np.unpackbits(top.astype(">u8").view(np.uint8)).reshape(-1, 64)[:, :k].ravel()
+
+
+def _rice_bits(values: np.ndarray, j: int) -> np.ndarray:
+    """The Golomb-Rice codes with parameter j of the values, one after another."""
+    if not j:
+        return _unary_bits(values)
+    quotients = values >> j
+    sizes = quotients + 1 + j
+    starts = np.cumsum(sizes) - sizes
+    bits = np.zeros(int(sizes.sum()), np.uint8)
+    bits[concatenated_ranges(starts, quotients)] = 1
+    low = _low_bits(values, j).reshape(-1, j)
+    bits[(starts + quotients + 1)[:, None] + np.arange(j)] = low
+    return bits
+
+
+def concatenated_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """start, start + 1, ..., start + length - 1 of each (start, length), one after another."""
+    ends = np.cumsum(lengths)
+    return np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(
+        starts - ends + lengths, lengths
+    )
 
 
 def _table(table: list[int]) -> bytes:
@@ -141,32 +169,13 @@ def _table(table: list[int]) -> bytes:
     return struct.pack(f">IB{len(table)}{'H' if size == 2 else 'I'}", len(table), size, *table)
 
 
-def _index_parameter(counts: list[int]) -> int:
+def _index_parameter(counts: np.ndarray) -> int:
     """The Rice parameter that codes indexes 0, 1, ... named counts[i] times each in
     the fewest bits."""
-    best, best_bits = 0, None
-    for j in range(max(len(counts) - 1, 0).bit_length() + 1):
-        bits = sum(count * ((i >> j) + 1 + j) for i, count in enumerate(counts))
-        if best_bits is None or bits < best_bits:
-            best, best_bits = j, bits
-    return best
-
-
-def _rice_codes(j: int, size: int) -> list[str]:
-    """The Golomb-Rice codes with parameter j of 0 to size - 1."""
-    low = (1 << j) - 1
-    return ["1" * (v >> j) + "0" + (format(v & low, f"0{j}b") if j else "") for v in range(size)]
-
-
-# A list's length (at least one) is coded as the length minus one in unary.
-_UNARY = ["1" * n + "0" for n in range(64)]
-
-
-def _unaries(values: list[int]) -> str:
-    """The values in unary, one after another (ones, then a zero)."""
-    if not values or max(values) < len(_UNARY):
-        return "".join(map(_UNARY.__getitem__, values))
-    return "".join(["1" * n + "0" for n in values])
+    indexes = np.arange(len(counts))
+    choices = range(max(len(counts) - 1, 0).bit_length() + 1)
+    costs = [int((counts * ((indexes >> j) + 1 + j)).sum()) for j in choices]
+    return costs.index(min(costs))
 
 
 def encode(*, bucket_bits: int, version: int, evaluated: bytes, body: bytes) -> bytes:

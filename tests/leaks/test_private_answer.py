@@ -201,7 +201,9 @@ def test_entries_of_several_breaches_and_padding_meeting_real_keys_are_merged(mo
 
     def twice(bucket: int, version: int):
         prefixes, slots = words(bucket, version)
-        return prefixes[:1] * 2 + prefixes[2:], slots
+        prefixes = prefixes.copy()
+        prefixes[1] = prefixes[0]
+        return prefixes, slots
 
     monkeypatch.setattr(private_check, "_padding_words", twice)
     entries = private_check.bucket_answer_entries(BUCKET, version)
