@@ -9,6 +9,6 @@ class LeaksConfig(AppConfig):
     def ready(self) -> None:
         from leaks import (
             checks,  # noqa: F401 - registers the deploy checks
-            lookups,  # noqa: F401 - plans the prepared bucket read once per connection
+            lookups,  # noqa: F401 - lets lookups run as prepared statements
             public_set,  # noqa: F401 - drops the snapshot when a breach changes
         )
