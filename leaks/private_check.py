@@ -24,15 +24,12 @@ the bucket, the key version and the public breaches' version token
 (`leaks.public_set`), which every import and publication moves.
 """
 
-import bisect
 import hashlib
 import hmac
-import operator
-import struct
 import threading
 from collections import OrderedDict
 from functools import cache, lru_cache
-from itertools import chain, compress, islice, repeat
+from itertools import islice
 from operator import itemgetter
 
 import numpy as np
@@ -44,16 +41,13 @@ from leaks.lookups import bucket_entries
 from leaks.private_encoding import concatenated_ranges
 from leaks.public_set import PublicSet, public_set
 
-_PADDING_DOMAIN = b"breachcheck/private-padding/v2\x00"
+_PADDING_DOMAIN = b"breachcheck/private-padding/v1\x00"
 # How many breaches a padding entry names: of 100 entries, 80 name one, 14 two,
 # 4 three, 2 four (numbers in several leaks are the minority; docs/PRIVATE_CHECK.md).
-_LIST_LENGTHS = [1] * 80 + [2] * 14 + [3] * 4 + [4] * 2
+_LENGTHS = np.array([1] * 80 + [2] * 14 + [3] * 4 + [4] * 2, np.int64)
+# Sorts after every breach id: what a padding list's unused places hold until cut.
+_NONE = np.iinfo(np.int64).max
 _RING_POINTS = 1 << 14
-# A padding entry names the breaches of one of 2^14 keyed list slots, each looked up
-# on the ring once per ring rather than once per entry and answer. An answer's
-# entries naming several breaches (about 80) share a slot about once in five answers,
-# as often as two random draws of the same spread would name the same breaches.
-_LIST_SLOT_BITS = 14
 
 
 class BadRequest(ValueError):
@@ -129,9 +123,7 @@ def bucket_answer_arrays(
     ring = _ring(_padding_key(version), _weights(public))
     if not ring.owners:
         return prefixes, lengths, ids
-    padding_prefixes, slots = _padding_words(bucket, version)
-    padding_lengths = ring.slot_lengths[slots]
-    padding_ids = ring.slot_ids[concatenated_ranges(ring.slot_starts[slots], padding_lengths)]
+    padding_prefixes, padding_lengths, padding_ids = _padding_lists(bucket, version, ring)
     prefixes = np.concatenate([prefixes, padding_prefixes])
     lengths = np.concatenate([lengths, padding_lengths])
     ids = np.concatenate([ids, padding_ids])
@@ -158,19 +150,41 @@ def _merged(
     )
 
 
+def _padding_lists(
+    bucket: int, version: int, ring: "_Ring"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The padding's prefixes, list lengths and breach ids (each list sorted, one
+    after another), in stream order: every entry's ring positions looked up at once."""
+    prefixes, lengths, positions = _padding_words(bucket, version)
+    owners = ring.owner_at[np.searchsorted(ring.position_array, positions, side="right")]
+    # Places past an entry's length, then repeated breaches, become the largest id,
+    # which sorts last and is cut.
+    owners[np.arange(positions.shape[1]) >= lengths[:, None]] = _NONE
+    owners.sort(axis=1)
+    owners[:, 1:][owners[:, 1:] == owners[:, :-1]] = _NONE
+    owners.sort(axis=1)
+    named = owners != _NONE
+    return prefixes, named.sum(axis=1), owners[named]
+
+
 def padding(bucket: int, version: int) -> list[tuple[int, tuple[int, ...]]]:
-    """The bucket's padding: (prefix, the ring positions of the breaches it names) of
-    each entry, from the bucket, the key version and the entry's index only.
+    """The bucket's padding: (prefix, one 64-bit ring position per breach it names)
+    of each entry, from the bucket, the key version and the entry's index only.
 
-    Entry i is words 2i and 2i + 1 of one keyed SHAKE-256 stream of the bucket: its
-    prefix, and its list slot, whose length and positions `_list_slots` derives."""
-    prefixes, slots = _padding_words(bucket, version)
-    positions = _list_slots(_padding_key(version))
-    return list(zip(prefixes.tolist(), map(positions.__getitem__, slots.tolist()), strict=True))
+    Entry i is words 6i to 6i + 5 of one keyed SHAKE-256 stream of the bucket: its
+    prefix, its list length and up to four ring positions."""
+    prefixes, lengths, positions = _padding_words(bucket, version)
+    return [
+        (prefix, tuple(places[:length]))
+        for prefix, length, places in zip(
+            prefixes.tolist(), lengths.tolist(), positions.tolist(), strict=True
+        )
+    ]
 
 
-def _padding_words(bucket: int, version: int) -> tuple[np.ndarray, np.ndarray]:
-    """The padding's prefixes and list slots (padding's docstring)."""
+def _padding_words(bucket: int, version: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The padding's prefixes, list lengths, and each entry's four ring positions
+    (padding's docstring)."""
     bits = bucket_bits()
     key = _padding_key(version)
     base = max(settings.PRIVATE_CHECK_ENTRIES, 1)
@@ -179,22 +193,11 @@ def _padding_words(bucket: int, version: int) -> tuple[np.ndarray, np.ndarray]:
     count = base + int.from_bytes(count_seed[:8], "big") % base
     # SHAKE-256 keyed by a secret prefix is a pseudorandom function (a sponge has
     # no length extension); one call makes every entry's words.
-    stream = hashlib.shake_256(key + head).digest(16 * count)
-    words = np.frombuffer(stream, ">u8").astype(np.uint64)
-    prefixes = (words[0::2] >> np.uint64(bits)).astype(np.int64)
-    slots = (words[1::2] >> np.uint64(64 - _LIST_SLOT_BITS)).astype(np.int64)
-    return prefixes, slots
-
-
-@lru_cache(maxsize=4)
-def _list_slots(key: bytes) -> tuple[tuple[int, ...], ...]:
-    """The ring positions of each list slot: a keyed length (_LIST_LENGTHS) and that
-    many keyed 64-bit positions, words 5i to 5i + 4 of one SHAKE-256 stream."""
-    stream = hashlib.shake_256(key + _PADDING_DOMAIN + b"lists").digest(40 << _LIST_SLOT_BITS)
-    words = struct.unpack(f">{5 << _LIST_SLOT_BITS}Q", stream)
-    spread = len(_LIST_LENGTHS)
-    lengths = map(_LIST_LENGTHS.__getitem__, map(operator.mod, words[0::5], repeat(spread)))
-    return tuple(words[5 * i + 1 : 5 * i + 1 + n] for i, n in enumerate(lengths))
+    stream = hashlib.shake_256(key + head + b"entries").digest(48 * count)
+    words = np.frombuffer(stream, ">u8").astype(np.uint64).reshape(count, 6)
+    lengths = _LENGTHS[words[:, 1] % np.uint64(len(_LENGTHS))]
+    prefixes = (words[:, 0] >> np.uint64(bits)).astype(np.int64)
+    return prefixes, lengths, words[:, 2:]
 
 
 def _padding_key(version: int) -> bytes:
@@ -218,33 +221,21 @@ def _weights(public: PublicSet) -> tuple[tuple[int, int], ...]:
 
 class _Ring:
     """Consistent hashing of 64-bit positions onto breaches: a position belongs to the
-    breach of the first point after it. Each list slot's breaches (sorted, distinct)
-    are looked up once per ring, not per entry: ``lists``, and as arrays the slots'
-    lengths, where each starts in ``slot_ids``, and the ids."""
+    breach of the first point after it (_padding_lists looks them up)."""
 
-    def __init__(self, points: list[tuple[int, int]], slots: tuple[tuple[int, ...], ...]) -> None:
+    def __init__(self, points: list[tuple[int, int]]) -> None:
         points.sort()
         self.positions = [position for position, _ in points]
         self.owners = [breach for _, breach in points]
-        self.lists: list[tuple[int, ...]] = []
-        if points:
-            # The owner of the point bisect finds; past the last point, the first's.
-            owner_at = self.owners + self.owners[:1]
-            firsts = map(bisect.bisect, repeat(self.positions), map(itemgetter(0), slots))
-            self.lists = list(zip(map(owner_at.__getitem__, firsts)))
-            several = map(operator.gt, map(len, slots), repeat(1))
-            for i in compress(range(len(slots)), several):
-                named = {owner_at[bisect.bisect(self.positions, p)] for p in slots[i]}
-                self.lists[i] = tuple(sorted(named))
-        self.slot_lengths = np.fromiter(map(len, self.lists), np.int64, len(self.lists))
-        self.slot_starts = np.cumsum(self.slot_lengths) - self.slot_lengths
-        self.slot_ids = np.fromiter(chain.from_iterable(self.lists), np.int64)
+        self.position_array = np.array(self.positions, np.uint64)
+        # The owner of the point searchsorted finds; past the last point, the first's.
+        self.owner_at = np.array(self.owners + self.owners[:1], np.int64)
 
 
 @lru_cache(maxsize=4)
 def _ring(key: bytes, weights: tuple[tuple[int, int], ...]) -> _Ring:
     if not weights:
-        return _Ring([], ())
+        return _Ring([])
     # Points per breach: 2^(log2 size - shift), at least one; shift keeps them few.
     top = max(weight for _, weight in weights)
     shift = 0
@@ -259,7 +250,7 @@ def _ring(key: bytes, weights: tuple[tuple[int, int], ...]) -> _Ring:
             name = b"ring" + breach.to_bytes(8, "big") + index.to_bytes(4, "big")
             digest = hmac.digest(key, name, "sha256")
             points.append((int.from_bytes(digest[:8], "big"), breach))
-    return _Ring(points, _list_slots(key))
+    return _Ring(points)
 
 
 class _BodyCache:

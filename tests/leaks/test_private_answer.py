@@ -200,10 +200,10 @@ def test_entries_of_several_breaches_and_padding_meeting_real_keys_are_merged(mo
     words = private_check._padding_words
 
     def twice(bucket: int, version: int):
-        prefixes, slots = words(bucket, version)
+        prefixes, lengths, positions = words(bucket, version)
         prefixes = prefixes.copy()
         prefixes[1] = prefixes[0]
-        return prefixes, slots
+        return prefixes, lengths, positions
 
     monkeypatch.setattr(private_check, "_padding_words", twice)
     entries = private_check.bucket_answer_entries(BUCKET, version)
