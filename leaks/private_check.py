@@ -156,10 +156,17 @@ def _padding_lists(
     """The padding's prefixes, list lengths and breach ids (each list sorted, one
     after another), in stream order: every entry's ring positions looked up at once."""
     prefixes, lengths, positions = _padding_words(bucket, version)
-    owners = ring.owner_at[np.searchsorted(ring.position_array, positions, side="right")]
-    # Places past an entry's length, then repeated breaches, become the largest id,
+    used = np.arange(positions.shape[1]) < lengths[:, None]
+    wanted = positions[used]
+    # Looked up in sorted order: twice as fast as in stream order, the ring being
+    # larger than the processor's nearest caches.
+    order = np.argsort(wanted)
+    found = np.empty(len(wanted), np.intp)
+    found[order] = np.searchsorted(ring.position_array, wanted[order], side="right")
+    # Places past an entry's length, then repeated breaches, hold the largest id,
     # which sorts last and is cut.
-    owners[np.arange(positions.shape[1]) >= lengths[:, None]] = _NONE
+    owners = np.full(positions.shape, _NONE)
+    owners[used] = ring.owner_at[found]
     owners.sort(axis=1)
     owners[:, 1:][owners[:, 1:] == owners[:, :-1]] = _NONE
     owners.sort(axis=1)
