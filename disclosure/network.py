@@ -31,13 +31,12 @@ def client_ip(request: HttpRequest) -> str:
     hops = [part.strip() for part in forwarded.split(",") if part.strip()]
     client = remote
     for hop in reversed(hops):
-        try:
-            hop = str(ipaddress.ip_address(hop))
-        except ValueError:
+        address = _parsed(hop)
+        if address is None:
             # Garbage where a proxy should have written an address: stop at
             # the last hop we could trust rather than guess.
             return client
-        client = hop
+        client = hop = str(address)
         if not _is_trusted(hop):
             return hop
     return client
@@ -50,11 +49,19 @@ def _is_trusted(ip: str) -> bool:
 # The proxy's own address is asked about on every request.
 @lru_cache(maxsize=1024)
 def _trusted(ip: str, cidrs: tuple[str, ...]) -> bool:
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
+    address = _parsed(ip)
+    if address is None:
         return False
     return any(address in network for network in _trusted_networks(cidrs))
+
+
+# A request's address is read for the proxy check, its host and each network: parsed once.
+@lru_cache(maxsize=4096)
+def _parsed(ip: str) -> Address | None:
+    try:
+        return ipaddress.ip_address(ip)
+    except ValueError:
+        return None
 
 
 @lru_cache(maxsize=8)
@@ -65,9 +72,8 @@ def _trusted_networks(
 
 
 def _address(ip: str) -> Address | None:
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
+    address = _parsed(ip)
+    if address is None:
         return None
     if address.version == 6 and address.ipv4_mapped:
         return address.ipv4_mapped
