@@ -210,7 +210,7 @@ def dense_bucket(entries: int, asks: int, rng: random.Random) -> None:
     from leaks.lookups import bucket_entries
     from leaks.private_check import bucket_answer_arrays, clear_cache, private_answer
     from leaks.private_client import bucket_of
-    from leaks.private_encoding import encode_arrays
+    from leaks.private_encoder import encode_arrays
 
     e164 = known_numbers()[0]
     bucket = bucket_of(e164, hashing.bucket_bits())

@@ -35,10 +35,10 @@ from operator import itemgetter
 import numpy as np
 from django.conf import settings
 
-from leaks import oprf, private_encoding
+from leaks import oprf, private_encoder, private_encoding
 from leaks.hashing import KEY_BITS, bucket_bits, current_version, peppers, server_key
 from leaks.lookups import bucket_entries
-from leaks.private_encoding import concatenated_ranges
+from leaks.private_encoder import concatenated_ranges
 from leaks.public_set import PublicSet, public_set
 
 _PADDING_DOMAIN = b"breachcheck/private-padding/v1\x00"
@@ -85,7 +85,7 @@ def bucket_body(bucket: int, version: int, public: PublicSet | None = None) -> b
     key = (bucket_bits(), bucket, version, public.version)
     body = _cache.get(key)
     if body is None:
-        body = private_encoding.encode_arrays(
+        body = private_encoder.encode_arrays(
             *bucket_answer_arrays(bucket, version, public), KEY_BITS - bucket_bits()
         )
         _cache.put(key, body)

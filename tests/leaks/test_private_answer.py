@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from leaks import private_check, private_client, private_encoding
+from leaks import private_check, private_client, private_encoder, private_encoding
 from leaks.hashing import bucket_range, current_version, phone_bucket, phone_key
 from leaks.lookups import bucket_entries
 from leaks.models import Breach, Exposure
@@ -69,7 +69,7 @@ def test_entries_survive_encoding_and_decoding():
         prefixes = sorted(rng.sample(range(1 << bits), count))
         lists = [tuple(sorted(rng.sample(table, rng.choice((1, 1, 2, 3))))) for _ in prefixes]
         entries = list(zip(prefixes, lists, strict=True))
-        body = private_encoding.encode_entries(entries, bits)
+        body = private_encoder.encode_entries(entries, bits)
         data = private_encoding.encode(
             bucket_bits=64 - bits, version=3, evaluated=bytes(range(32)), body=body
         )
@@ -85,13 +85,13 @@ def test_entries_survive_encoding_and_decoding():
 def test_a_number_in_more_than_64_breaches_is_encoded_like_any_other():
     # Placeholder numbers turn up in most dumps: a long list must not break its bucket.
     entries = [(5, tuple(range(1, 200))), (9, (3,))]
-    body = private_encoding.encode_entries(entries, 48)
+    body = private_encoder.encode_entries(entries, 48)
     data = private_encoding.encode(bucket_bits=16, version=1, evaluated=bytes(32), body=body)
     assert private_encoding.decode(data).entries == entries
 
 
 def test_a_cut_or_foreign_answer_is_refused():
-    body = private_encoding.encode_entries([(5, (1,)), (9, (2, 3))], 48)
+    body = private_encoder.encode_entries([(5, (1,)), (9, (2, 3))], 48)
     data = private_encoding.encode(bucket_bits=16, version=1, evaluated=bytes(32), body=body)
     for bad in (data[:30], data[:-1], b"BCPB" + data[4:], b"{}"):
         with pytest.raises(private_encoding.MalformedAnswer):

@@ -210,3 +210,15 @@ def test_the_lean_evaluation_answers_in_the_visitors_language(client, breaches):
     chinese = _post(client, HTTP_ACCEPT_LANGUAGE="zh-CN").json()["error"]
     assert english.startswith("This site shows a result only")
     assert chinese != english and "号码" in chinese
+
+
+def test_the_command_line_client_needs_neither_django_nor_numpy():
+    # What its docstring promises: pip install phonenumbers rbcl is enough.
+    code = (
+        "import sys, leaks.private_client; "
+        "print(sorted(m for m in ('django', 'numpy') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

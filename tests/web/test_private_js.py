@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from leaks import oprf, private_client, private_encoding
+from leaks import oprf, private_client, private_encoder, private_encoding
 from leaks.hashing import phone_hash, server_key
 from leaks.phones import InvalidPhone, normalize
 from tests.support import ROOT
@@ -32,7 +32,7 @@ def answers() -> list[dict]:
         lists = [
             tuple(sorted(rng.sample(table, min(breaches, rng.choice((1, 2, 4)))))) for _ in prefixes
         ]
-        body = private_encoding.encode_entries(list(zip(prefixes, lists, strict=True)), 64 - bits)
+        body = private_encoder.encode_entries(list(zip(prefixes, lists, strict=True)), 64 - bits)
         made.append(
             private_encoding.encode(bucket_bits=bits, version=bits, evaluated=bytes(32), body=body)
         )
@@ -40,7 +40,7 @@ def answers() -> list[dict]:
     blind, blinded = oprf.blind(e164.encode())
     output = oprf.evaluate(server_key(), e164.encode())
     mine = int.from_bytes(output[:8], "big") >> 16
-    body = private_encoding.encode_entries([(mine, (7, 9)), (mine + 1, (8,))], 48)
+    body = private_encoder.encode_entries([(mine, (7, 9)), (mine + 1, (8,))], 48)
     evaluated = oprf.blind_evaluate(server_key(), blinded)
     hit = private_encoding.encode(bucket_bits=16, version=1, evaluated=evaluated, body=body)
     return [
