@@ -5,8 +5,6 @@ and nothing sent when the shared counters cannot be reached."""
 import datetime
 import logging
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,7 +12,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import redis
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
@@ -28,7 +25,6 @@ from leaks.models import Breach
 from proof.sms import SmsError, SmsNumberRejected, SmsOperatorError, SmsThrottled, Text, render_text
 from tests.alerts.text_backends import ScriptedBackend
 from tests.factories import dump_job, subscribe
-from tests.support.services import need
 
 pytestmark = pytest.mark.django_db
 
@@ -367,66 +363,22 @@ def test_a_transient_error_keeps_the_day_taken_and_is_given_up_after_its_attempt
 # The counters unreachable: nothing is sent.
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _start_redis(port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-        + ["--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            client.ping()
-            return proc
-        except redis.ConnectionError:
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise
-            time.sleep(0.05)
-
-
-@pytest.fixture
-def own_redis(settings):
-    """A redis-server of this test's own holding the cache (the counters), to kill."""
-    need(shutil.which("redis-server") is not None, "redis-server")
-    port = _free_port()
-    proc = _start_redis(port)
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "breachcheck.redis_cache.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{port}/0",
-            "KEY_PREFIX": "bc-test-alerts-gate",
-        }
-    }
-    state = {"proc": proc, "port": port}
-    yield state
-    state["proc"].kill()
-    state["proc"].wait()
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("counter", ["channel rate", "provider day"])
 def test_no_text_goes_when_the_counters_cannot_be_reached(
-    scripted, own_redis, eager_celery, monkeypatch, counter
+    scripted, private_redis, eager_celery, monkeypatch, counter
 ):
     if counter == "provider day":
         # Past the channel's rate: the provider's per-number day is what fails.
         monkeypatch.setattr(sending, "throttle_take", lambda channel: 0)
     (delivery,) = _waiting("shop")
-    own_redis["proc"].kill()
-    own_redis["proc"].wait()
+    private_redis.kill()
 
-    alerts_send.apply().get()  # the task does not crash
     report = sending.deliveries_send_due(limit=10)
     assert (report.sent, report.failed, report.retrying) == (0, 0, 0)
+    assert report.gate_closed > 0  # the seconds until it is tried again
+    AlertDelivery.objects.update(next_attempt_at=timezone.now())
+    alerts_send.apply().get()  # the task does not crash
     assert scripted.tried == 0
     delivery = _fresh(delivery)
     assert (delivery.status, delivery.attempts) == ("pending", 0)
@@ -434,7 +386,7 @@ def test_no_text_goes_when_the_counters_cannot_be_reached(
     assert Subscription.objects.get().next_text_at is None
 
     # The counters are back: the alert goes, once.
-    own_redis["proc"] = _start_redis(own_redis["port"])
+    private_redis.start()
     AlertDelivery.objects.update(next_attempt_at=timezone.now())
     assert sending.deliveries_send_due(limit=10).sent == 1
     assert [text.params for _, text, _ in scripted.sent] == [("1", MASKED)]

@@ -141,6 +141,8 @@ def test_no_code_is_texted_once_redis_is_gone(site, settings, sms_outbox):
     for number in [NUMBER, *numbers(10)]:
         assert_closed(Client().post(reverse("bc-proof-send"), {"phone": number}))
         assert_closed(client.post(reverse("bc-proof-send"), {"phone": number}))
+    # "Send a new code" texts the number kept in the session: refused all the same.
+    assert_closed(client.post(reverse("bc-proof-again")))
     assert texts(sms_outbox) == 1
     assert OwnershipCode.objects.count() == 1
 

@@ -41,9 +41,9 @@ def test_it_texts_a_six_digit_code_to_the_number(sms_outbox):
 
 
 def test_the_text_is_in_both_languages_and_says_who_sent_it(settings):
-    settings.SMS_SENDER_NAME = "breachcheck"
+    settings.SMS_SIGN_NAME = "breachcheck"
     text = sms_text("123456")
-    assert "breachcheck" in text
+    assert text.startswith("【breachcheck】")
     assert "验证码 123456" in text and "your code is 123456" in text
     assert "如非本人操作，请忽略" in text and "ignore this message" in text
 

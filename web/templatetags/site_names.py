@@ -1,8 +1,9 @@
 """The site's names for templates rendered without a request (emails, texts)."""
 
+from urllib.parse import urlsplit
+
 from django import template
 from django.conf import settings
-from django.utils import translation
 
 from web.site import site_title
 
@@ -16,7 +17,8 @@ def site_name() -> str:
 
 
 @register.simple_tag
-def sms_sender() -> str:
-    """Who a text says it is from: the registered signature in Chinese, the name otherwise."""
-    language = translation.get_language() or settings.LANGUAGE_CODE
-    return settings.SMS_SENDER_NAME if language.startswith("zh") else settings.SITE_NAME
+def site_address() -> str:
+    """Where to look, written into a text itself and never as a link: the host of
+    SITE_URL, without its scheme ("xielou.cn")."""
+    parts = urlsplit(settings.SITE_URL)
+    return (parts.netloc + parts.path).rstrip("/") or settings.SITE_URL
