@@ -57,7 +57,3 @@ def note_working() -> None:
         time.monotonic() - closed_since,
         refused,
     )
-
-
-def is_closed() -> bool:
-    return bool(_state["closed_since"])

@@ -19,7 +19,7 @@ from functools import partial
 
 from django.conf import settings
 
-from disclosure.counters import Site, gate_cache, redis_client, shared_store
+from disclosure.counters import Site, gate_cache, shared_store
 
 BUCKET_SECONDS = 60
 
@@ -42,33 +42,9 @@ def record_check(now: float | None = None) -> None:
             cache.add(key, 1, timeout=3 * BUCKET_SECONDS)
 
 
-# Count one check and read this minute's and last minute's buckets: one round trip.
-_RECORD_AND_READ = """
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return {n, tonumber(redis.call('GET', KEYS[2]) or '0')}
-"""
-
-
-def record_check_and_rate(now: float | None = None) -> float:
-    """record_check() then checks_per_minute(), in one Redis round trip when the
-    cache is Redis (the same keys and values as the two calls)."""
-    now = now if now is not None else time.time()
-    backend = gate_cache()
-    client = redis_client(backend)
-    if client is None:
-        record_check(now)
-        return checks_per_minute(now)
-    bucket = int(now) // BUCKET_SECONDS
-    keys = [backend.make_and_validate_key(_bucket_key(b)) for b in (bucket, bucket - 1)]
-    with shared_store("the site's pressure"):
-        current, previous = client.eval(_RECORD_AND_READ, 2, *keys, 3 * BUCKET_SECONDS)
-    return _sliding(now, current, previous)
-
-
 def site_count(now: float | None = None) -> Site:
     """One anonymous check for the gate to count with its layers: the same buckets,
-    expiry and sliding minute as record_check_and_rate() and multiple_of_calm()."""
+    expiry and sliding minute as record_check() and multiple_of_calm()."""
     now = now if now is not None else time.time()
     bucket = int(now) // BUCKET_SECONDS
     return Site(

@@ -153,8 +153,8 @@ class NumberState:
 
     @property
     def pending_entry(self) -> NumberEntry | None:
-        entry = self.find(self.pending) if self.pending else None
-        return entry if entry is not None and entry.pending else None
+        """The number of the code page (its code may be used up)."""
+        return self.find(self.pending) if self.pending else None
 
     def is_proven(self, phone: Phone) -> bool:
         # Only proven entries are unsealed: most checks have none.

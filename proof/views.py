@@ -128,7 +128,7 @@ def proof_send(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("code")
 def proof_code(request: HttpRequest) -> HttpResponse:
     state = proof_session.NumberState.load(request)
-    entry = state.find(state.pending) if state.pending else None
+    entry = state.pending_entry
     if entry is None:
         return redirect("bc-proof-send")
     form = CodeForm(request.POST or None)
@@ -152,7 +152,7 @@ def proof_again(request: HttpRequest) -> HttpResponse:
     """Send the code again to the number of the code page, sealed in the session:
     nobody types it twice. "Sent" only when a text went out; otherwise the wait."""
     state = proof_session.NumberState.load(request)
-    entry = state.find(state.pending) if state.pending else None
+    entry = state.pending_entry
     phone = entry.phone() if entry is not None else None
     if entry is None or phone is None:
         return redirect("bc-proof-send")

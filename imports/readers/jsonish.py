@@ -35,9 +35,9 @@ MAX_DEPTH = 64
 LIST_ITEMS = 20
 
 
-def flatten(value: object, prefix: str = "") -> dict[str, str]:
+def flatten(value: object) -> dict[str, str]:
     out: dict[str, str] = {}
-    _flat(value, prefix, out, [max_line()], 0)
+    _flat(value, "", out, [max_line()], 0)
     return out
 
 

@@ -281,13 +281,11 @@ class Unpacker(io.RawIOBase):
                 self.pending = b""
                 if self.multistream:
                     rest = rest.lstrip(b"\x00")  # gzip tolerates zero padding
-                    if not rest:
-                        rest = self._take().lstrip(b"\x00")
-                        while not rest and self.left != 0:
-                            more = self._take()
-                            if not more:
-                                break
-                            rest = more.lstrip(b"\x00")
+                    while not rest:
+                        more = self._take()
+                        if not more:
+                            break
+                        rest = more.lstrip(b"\x00")
                 if not self.multistream or not rest:
                     self.done = True
                     self._check_crc()
@@ -367,7 +365,7 @@ def open_member(
             return
         try:
             if member.compression == "zip":
-                unpacker = _zip_unpacker(path, raw, member, packed)
+                unpacker = _zip_unpacker(raw, member, packed)
             else:
                 unpacker = Unpacker(
                     io.BufferedReader(raw, 1 << 16),
@@ -383,15 +381,11 @@ def open_member(
             raise DumpError("The compressed data is damaged: %(reason)s.", reason=exc) from None
 
 
-def _zip_unpacker(
-    path: Path, raw: io.BufferedReader, member: Member, packed: PackedCounter
-) -> Unpacker:
+def _zip_unpacker(raw: io.BufferedReader, member: Member, packed: PackedCounter) -> Unpacker:
     """A zip member read straight from its local entry, through the same meter as
     a .gz (zipfile's own reader takes packed bytes ahead of what it unpacks)."""
     info = member.info
-    if info is None:
-        with zipfile.ZipFile(path) as archive:
-            info = archive.getinfo(member.name)
+    assert info is not None  # members() reads every entry's
     raw.seek(info.header_offset)
     header = raw.read(30)
     if len(header) < 30 or header[:4] != b"PK\x03\x04":

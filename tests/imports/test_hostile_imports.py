@@ -202,10 +202,9 @@ def test_a_chunk_its_workers_died_on_twice_fails_the_job_instead_of_a_third_star
     job = shop_job(path)
     (chunk_id,) = import_plan(job)
     # Two deliveries started it and their worker died (a kill leaves it running).
-    for _death in range(2):
-        ImportChunk.objects.filter(pk=chunk_id).update(
-            status=ImportChunk.Status.RUNNING, worker="w1", attempts=_death + 1
-        )
+    ImportChunk.objects.filter(pk=chunk_id).update(
+        status=ImportChunk.Status.RUNNING, worker="w1", attempts=2
+    )
     # The broker hands the task back to the restarted worker: it does not start.
     import_chunk_run(ImportChunk.objects.select_related("job").get(pk=chunk_id), worker="w1")
     job.refresh_from_db()
