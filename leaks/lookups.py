@@ -93,7 +93,7 @@ def bucket_entries(
     The breaches are filtered here, not joined in SQL: PostgreSQL would scan the
     bucket's range once per public breach (a nested loop), 30 times slower."""
     public = public or public_set()
-    named = {pk for pk, breach in public.by_id.items() if not breach.is_sensitive}
+    named = public.private_ids
     first, last = bucket_range(bucket)
 
     def read(using: str) -> list[tuple[int, int]]:

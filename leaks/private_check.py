@@ -82,7 +82,7 @@ def private_answer(*, bucket: int, blinded: bytes, public: PublicSet | None = No
 def bucket_body(bucket: int, version: int, public: PublicSet | None = None) -> bytes:
     """The encoded entries of a bucket (from the cache when this process has them)."""
     public = public or public_set()
-    key = (bucket_bits(), bucket, version, public.version)
+    key = (bucket_bits(), bucket, version, public.stamp)
     body = _cache.get(key)
     if body is None:
         body = private_encoder.encode_arrays(
@@ -120,7 +120,9 @@ def bucket_answer_arrays(
     # A number in several breaches: its rows are next to each other.
     first = np.flatnonzero(np.diff(keys, prepend=-1))
     prefixes, lengths = keys[first], np.diff(first, append=len(keys))
-    ring = _ring(_padding_key(version), _weights(public))
+    key = _padding_key(version)
+    # Made once per snapshot of the public breaches, not per ask.
+    ring = public.memo(("padding ring", key), lambda p: _ring(key, _weights(p)))
     if not ring.owners:
         return prefixes, lengths, ids
     padding_prefixes, padding_lengths, padding_ids = _padding_lists(bucket, version, ring)
@@ -128,10 +130,11 @@ def bucket_answer_arrays(
     lengths = np.concatenate([lengths, padding_lengths])
     ids = np.concatenate([ids, padding_ids])
     order = np.argsort(prefixes, kind="stable")
-    if (np.diff(prefixes[order]) == 0).any():
+    sorted_prefixes, sorted_lengths = prefixes[order], lengths[order]
+    if not np.diff(sorted_prefixes).all():
         return _merged(prefixes, lengths, ids)
     starts = np.cumsum(lengths) - lengths
-    return prefixes[order], lengths[order], ids[concatenated_ranges(starts[order], lengths[order])]
+    return sorted_prefixes, sorted_lengths, ids[concatenated_ranges(starts[order], sorted_lengths)]
 
 
 def _merged(
@@ -163,13 +166,13 @@ def _padding_lists(
     order = np.argsort(wanted)
     found = np.empty(len(wanted), np.intp)
     found[order] = np.searchsorted(ring.position_array, wanted[order], side="right")
-    # Places past an entry's length, then repeated breaches, hold the largest id,
-    # which sorts last and is cut.
+    # Places past an entry's length hold the largest id, which sorts last; then
+    # they and repeated breaches are cut.
     owners = np.full(positions.shape, _NONE)
     owners[used] = ring.owner_at[found]
     owners.sort(axis=1)
+    # Cut in place: what is left of each row stays in order (owners[named] reads rows).
     owners[:, 1:][owners[:, 1:] == owners[:, :-1]] = _NONE
-    owners.sort(axis=1)
     named = owners != _NONE
     return prefixes, named.sum(axis=1), owners[named]
 

@@ -20,9 +20,12 @@ at most.
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -31,6 +34,7 @@ from leaks.models import Breach, LegacyExposure
 
 VERSION_KEY = "public-breaches:version"
 MAX_AGE_SECONDS = 30
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,21 @@ class PublicSet:
     by_id: dict[int, Breach] = field(default_factory=dict)
     built_at: float = 0.0
     has_legacy: bool = True
+    # What lookups derive from the breaches alone, made once per snapshot (memo).
+    derived: dict[object, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def memo(self, name: object, make: Callable[["PublicSet"], T]) -> T:
+        """``make(self)``, computed once for this snapshot: it goes when the snapshot does."""
+        if name not in self.derived:
+            self.derived[name] = make(self)
+        return self.derived[name]
+
+    @property
+    def private_ids(self) -> set[int]:
+        """The breaches the private check may name: public and not sensitive."""
+        return self.memo(
+            "private ids", lambda p: {pk for pk, b in p.by_id.items() if not b.is_sensitive}
+        )
 
     @property
     def totals(self) -> dict:
@@ -48,6 +67,17 @@ class PublicSet:
             "breaches": len(self.by_id),
             "numbers": sum(breach.pwn_count for breach in self.by_id.values()),
         }
+
+    @property
+    def stamp(self) -> str:
+        """What the caches of things made from this snapshot (private answers, result
+        frames) are keyed by: its version token and, where that token lives in this
+        process only (a local-memory cache: the embedded default, whose worker's
+        imports never move it here), its build too, so they last no longer than the
+        snapshot does (MAX_AGE_SECONDS)."""
+        if isinstance(caches["default"], LocMemCache):
+            return f"{self.version}@{self.built_at}"
+        return self.version
 
     def newest_added(self, count: int) -> list[Breach]:
         """The catalogue's default order (added, newest first), first ``count``."""

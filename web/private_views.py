@@ -79,7 +79,7 @@ def result_frame(request: HttpRequest) -> HttpResponse:
     says nothing about a number, and browsers and caches keep it: each use is
     revalidated against its ETag, which moves with the public breaches."""
     language = get_language()
-    key = (language, public_set().version)
+    key = (language, public_set().stamp)
     frame = _frames.get(key)
     if frame is None:
         breaches = [

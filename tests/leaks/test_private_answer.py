@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from leaks import private_check, private_client, private_encoder, private_encoding
+from leaks import private_check, private_client, private_encoder, private_encoding, public_set
 from leaks.hashing import bucket_range, current_version, phone_bucket, phone_key
 from leaks.lookups import bucket_entries
 from leaks.models import Breach, Exposure
@@ -259,6 +259,28 @@ def test_a_bucket_of_15000_exposures_answers_in_96_kb_and_tells_numbers_apart(cl
 
 
 # The per-process cache
+
+
+@override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}})
+def test_with_a_cache_of_its_own_a_process_answers_another_process_import_within_the_snapshot_age(
+    client, monkeypatch
+):
+    # The embedded default: the worker's import moves the version token in the
+    # worker's own memory only; this process sees it when its snapshot is rebuilt.
+    shop = breach_with("shop", [E164], title="Shop")
+    _blind, _data, before = ask(client)
+    newcomer = numbers_in_bucket(BUCKET, 1)[0]
+    with connection.cursor() as cursor:  # as the worker's merge writes, no signal here
+        cursor.execute(
+            "INSERT INTO leaks_exposure (phone_key, key_version, breach_id) VALUES (%s, %s, %s)",
+            [phone_key(newcomer), current_version(), shop.pk],
+        )
+    _blind, _data, cached = ask(client)
+    assert cached.entries == before.entries  # within the snapshot's age: as it was
+    later = time.monotonic() + public_set.MAX_AGE_SECONDS + 1
+    monkeypatch.setattr(public_set.time, "monotonic", lambda: later)
+    blind, _data, after = ask(client, newcomer)
+    assert private_client.matches(newcomer, blind, after) == {shop.pk}
 
 
 def test_the_cache_keeps_answers_until_an_import_and_never_grows_past_its_bound(client, settings):
