@@ -32,6 +32,8 @@ class SessionStore(CacheSessionStore):
         except STORE_ERRORS as exc:
             self.store_failure = exc
             data = None
+        except Exception:
+            data = None  # a session that cannot be decoded is empty, as Django's (#17810)
         if data is not None:
             return data
         self._session_key = None

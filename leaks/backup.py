@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from leaks.sealed_secrets import SecretsError
+from leaks.sealed_secrets import SecretsError, write_private
 
 
 class BackupError(Exception):
@@ -48,7 +48,7 @@ def dump_database(path: Path, alias: str = DEFAULT_DB_ALIAS) -> None:
     """A consistent copy of the database in ``path`` (a new file, owner-only)."""
     connection = connections[alias]
     partial = path.with_name(path.name + ".partial")
-    _private_new_file(partial)
+    write_private(partial, "")
     try:
         if connection.vendor == "postgresql":
             _run(
@@ -98,9 +98,11 @@ def restore_database(path: Path, alias: str = DEFAULT_DB_ALIAS) -> None:
         with _sqlite(path) as dump:
             if dump.execute("PRAGMA quick_check").fetchone() != ("ok",):
                 raise BackupError(f"{path} is not a sound SQLite database.")
+            # Readable by its owner only before the first row is copied in.
+            target.touch(mode=0o600)
+            os.chmod(target, 0o600)
             with _sqlite(target) as copy:
                 dump.backup(copy)
-        os.chmod(target, 0o600)
     else:
         raise BackupError(f"No restore for a {connection.vendor} database.")
 
@@ -135,10 +137,6 @@ def _run(command: list[str], connection: Any) -> None:
 
 def _sqlite(path: str | Path) -> closing[sqlite3.Connection]:
     return closing(sqlite3.connect(path, timeout=30))
-
-
-def _private_new_file(path: Path) -> None:
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _read(path: Path) -> str:

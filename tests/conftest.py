@@ -67,6 +67,15 @@ def _fresh_replica_state() -> None:
     replica_state_forget()
 
 
+@pytest.fixture(params=["default cache", "redis"])
+def any_cache(request):
+    """The pass's own cache (local memory in the embedded pass), and Redis, where the
+    gate counts in one script: each test that takes it runs on both."""
+    if request.param == "redis":
+        return request.getfixturevalue("redis_client")
+    return None
+
+
 @pytest.fixture
 def redis_client(settings) -> Iterator[object]:
     """The cache on the machine's Redis in both CI passes (the embedded one has no

@@ -18,15 +18,6 @@ pytestmark = pytest.mark.django_db
 NUMBER = "13800138000"
 
 
-@pytest.fixture(params=["default cache", "redis"])
-def any_cache(request):
-    """The pass's own cache (local memory in the embedded pass), and Redis, where
-    the guard is checked inside the counting script."""
-    if request.param == "redis":
-        return request.getfixturevalue("redis_client")
-    return None
-
-
 def lookup(client, token: str):
     return client.post(
         "/api/v1/lookup", {"number": NUMBER}, content_type="application/json", HTTP_X_API_KEY=token

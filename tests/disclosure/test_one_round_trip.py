@@ -24,15 +24,6 @@ pytestmark = pytest.mark.django_db
 NUMBER = "+8613800138000"
 
 
-@pytest.fixture(params=["default cache", "redis"])
-def any_cache(request):
-    """The pass's own cache (local memory in the embedded pass), and Redis, where
-    the site is counted inside the counting script."""
-    if request.param == "redis":
-        return request.getfixturevalue("redis_client")
-    return None
-
-
 def request_from(ip: str = "203.0.113.5"):
     return RequestFactory().post("/", REMOTE_ADDR=ip)
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.support.redis_server import free_port
 from tests.support.services import need
 
 PG_ROOT = Path("/usr/lib/postgresql")
@@ -30,14 +31,6 @@ def bin_dir() -> Path | None:
         key=lambda path: int(path.parent.name) if path.parent.name.isdigit() else 0,
     )
     return found[-1] if found else None
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Cluster:
