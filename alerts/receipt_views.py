@@ -7,11 +7,9 @@ logged, and an error report shows no number (breachcheck/reporting.py).
 """
 
 import hmac
-import ipaddress
 import json
 import logging
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -19,7 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonR
 from django.views.decorators.csrf import csrf_exempt
 
 from alerts.receipts import BadReceipt, Receipt, parse_aliyun, parse_tencent, receipts_record
-from disclosure.network import client_ip
+from disclosure.network import address_in, client_ip
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +44,9 @@ def _receive(
     # The network first, and one 404 for a wrong network or token: an outsider
     # cannot tell a right token from a wrong one.
     expected = settings.SMS_RECEIPT_TOKEN
-    outside = settings.SMS_RECEIPT_ALLOWED_NETWORKS and not _allowed(client_ip(request))
+    outside = settings.SMS_RECEIPT_ALLOWED_NETWORKS and not address_in(
+        client_ip(request), settings.SMS_RECEIPT_ALLOWED_NETWORKS
+    )
     if outside or not expected or not hmac.compare_digest(token.encode(), expected.encode()):
         return _unlogged(HttpResponse("Not found.\n", status=404, content_type="text/plain"))
     try:
@@ -64,22 +64,3 @@ def _unlogged(response: HttpResponse) -> HttpResponse:
     # Django logs a 4xx with its path, and the path holds the token.
     response._has_been_logged = True  # type: ignore[attr-defined]
     return response
-
-
-def _allowed(ip: str) -> bool:
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return False
-    if address.version == 6 and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return any(
-        address in network for network in _networks(tuple(settings.SMS_RECEIPT_ALLOWED_NETWORKS))
-    )
-
-
-@lru_cache(maxsize=4)
-def _networks(
-    cidrs: tuple[str, ...],
-) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    return tuple(ipaddress.ip_network(cidr, strict=False) for cidr in cidrs)

@@ -198,7 +198,8 @@ def text_send(*, delivery: AlertDelivery, now: datetime | None = None) -> str:
     """Send one text for a claimed SMS alert and every other alert its subscription
     has waiting. Returns what happened: "sent", "deferred" (waits, no attempt
     spent), "retrying" or "failed". Raises GateUnavailable with nothing sent and
-    the claim given back, when the shared counters cannot be reached.
+    the number's day given back, when the shared counters cannot be reached (the
+    caller gives the claim back).
 
     Provider answers: throttled -> waits out the window it names (no attempt
     spent); number rejected (invalid, blacklisted) -> failed at once, no retry;
@@ -221,9 +222,8 @@ def text_send(*, delivery: AlertDelivery, now: datetime | None = None) -> str:
     try:
         contact = subscription_contact(subscription)
         decision = authorize_alert_text(contact["to"])
-    except GateUnavailable:
+    except GateUnavailable:  # the caller gives the claim back
         _day_give_back(subscription, previous=previous, day=day)
-        delivery_unclaim(delivery=delivery, until=now + _gate_wait())
         raise
     except Exception as exc:  # a lost key: as in delivery_send
         log.exception("alert %s could not be sent", delivery.pk)
@@ -410,10 +410,7 @@ def deliveries_send_due(*, limit: int) -> SendReport:
                     continue
                 if channel == Subscription.Channel.SMS:
                     outcome = text_send(delivery=delivery)
-                    if outcome == "deferred":
-                        report.deferred += 1
-                    else:
-                        setattr(report, outcome, getattr(report, outcome) + 1)
+                    setattr(report, outcome, getattr(report, outcome) + 1)
                     continue
             except GateUnavailable:
                 # The counters are unreachable: send nothing, keep the alert due

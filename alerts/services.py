@@ -18,6 +18,11 @@ from leaks.phones import Phone
 log = logging.getLogger(__name__)
 
 
+def confirm_days() -> int:
+    """How many days a confirmation link works: the mail and the pages say the same."""
+    return max(settings.ALERTS_CONFIRM_MAX_AGE // 86400, 1)
+
+
 def subscription_request(
     *, phone: Phone, channel: str, contact: str, contact_masked: str, language: str
 ) -> Subscription:
@@ -81,7 +86,7 @@ def confirmation_email_send(*, subscription: Subscription, base_url: str) -> Non
         "number": contact["number"],
         "confirm_url": tokens.link_for(subscription, tokens.CONFIRM, base=base_url),
         "site_url": base_url,
-        "days": max(settings.ALERTS_CONFIRM_MAX_AGE // 86400, 1),
+        "days": confirm_days(),
     }
     message = messages.email_message(
         name="confirm", context=context, to=contact["to"], language=subscription.language

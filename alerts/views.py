@@ -123,7 +123,7 @@ def pending(request: HttpRequest) -> HttpResponse:
         "items": items,
         "all_on": all(s.confirmed for s in subscriptions),
         # The days the confirmation mail names, so the page and the mail agree.
-        "days": max(settings.ALERTS_CONFIRM_MAX_AGE // 86400, 1),
+        "days": services.confirm_days(),
     }
     return render(request, "alerts/pending.html", context)
 

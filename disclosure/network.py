@@ -8,6 +8,7 @@ IPV6_HOST_PREFIX, IPV6_NETWORK_PREFIXES).
 """
 
 import ipaddress
+from collections.abc import Sequence
 from functools import lru_cache
 
 from django.conf import settings
@@ -52,7 +53,7 @@ def _trusted(ip: str, cidrs: tuple[str, ...]) -> bool:
     address = _parsed(ip)
     if address is None:
         return False
-    return any(address in network for network in _trusted_networks(cidrs))
+    return any(address in network for network in _networks(cidrs))
 
 
 # A request's address is read for the proxy check, its host and each network: parsed once.
@@ -65,10 +66,18 @@ def _parsed(ip: str) -> Address | None:
 
 
 @lru_cache(maxsize=8)
-def _trusted_networks(
+def _networks(
     cidrs: tuple[str, ...],
 ) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     return tuple(ipaddress.ip_network(cidr, strict=False) for cidr in cidrs)
+
+
+def address_in(ip: str, cidrs: Sequence[str]) -> bool:
+    """Whether the address (an IPv4-mapped IPv6 one read as IPv4) is in one of the CIDRs."""
+    address = _address(ip)
+    return address is not None and any(
+        address in network for network in _networks(tuple(cidrs))
+    )
 
 
 def _address(ip: str) -> Address | None:
