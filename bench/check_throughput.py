@@ -101,6 +101,22 @@ local function forwarded()
   local second = math.floor(counter / 256) % 256
   return string.format("%d.%d.%d.7", 11 + PATH * 8 + tid, second, third)
 end
+-- Counts kept per thread as its globals (thread:set: never a global's name,
+-- such as done), summed over the threads in done().
+local tallies = {}
+local function tally(name)
+  tallies[name] = (tallies[name] or 0) + 1
+  wrk.thread:set(name, tallies[name])
+end
+local function total(name)
+  local sum = 0
+  for _, thread in ipairs(threads) do sum = sum + (tonumber(thread:get(name)) or 0) end
+  return sum
+end
+local function report()
+  local line = "COUNTED %d OTHER %d WRAPPED %d\n"
+  io.write(string.format(line, total("counted"), total("other"), total("wrapped")))
+end
 """
 
 LUA_CHECK = r"""
@@ -117,8 +133,6 @@ end
 
 LUA_FULL = r"""
 local pending = {}
-local results = 0
-local other = 0
 function request()
   local session = table.remove(pending)
   if session then
@@ -139,23 +153,14 @@ function response(status, headers, body)
   if status == 302 then
     local cookie = headers["Set-Cookie"] or ""
     local session = string.match(cookie, "sessionid=([^;]+)")
-    if session then table.insert(pending, session) else other = other + 1 end
+    if session then table.insert(pending, session) else tally("other") end
   elseif status == 200 then
-    results = results + 1
-    wrk.thread:set("results", results)
+    tally("counted")
   else
-    other = other + 1
-    wrk.thread:set("other", other)
+    tally("other")
   end
 end
-function done(summary, latency, requests)
-  local total_results, total_other = 0, 0
-  for _, thread in ipairs(threads) do
-    total_results = total_results + (tonumber(thread:get("results")) or 0)
-    total_other = total_other + (tonumber(thread:get("other")) or 0)
-  end
-  io.write(string.format("RESULTS %d OTHER %d\n", total_results, total_other))
-end
+function done(summary, latency, requests) report() end
 """
 
 LUA_API = r"""
@@ -174,17 +179,11 @@ LUA_EVALUATE = r"""
 local per_thread = math.floor(#BODIES / THREADS)
 local function evaluation()
   counter = counter + 1
-  if counter > per_thread then wrk.thread:set("wrapped", 1) end
+  if counter > per_thread then tally("wrapped") end
   return wrk.format("POST", "/private/evaluate/", {
     ["Content-Type"] = "application/json",
     ["X-Forwarded-For"] = forwarded(),
   }, BODIES[tid * per_thread + (counter - 1) % per_thread + 1])
-end
-local function wrapped()
-  for _, thread in ipairs(threads) do
-    if thread:get("wrapped") then return 1 end
-  end
-  return 0
 end
 """
 
@@ -192,15 +191,11 @@ LUA_EVALUATE_ONLY = r"""
 function request()
   return evaluation()
 end
-function done(summary, latency, requests)
-  io.write(string.format("WRAPPED %d\n", wrapped()))
-end
+function done(summary, latency, requests) report() end
 """
 
 LUA_PRIVATE = r"""
 local frame_next = false
-local frames = 0
-local other = 0
 function request()
   if frame_next then
     frame_next = false
@@ -214,21 +209,12 @@ function request()
 end
 function response(status, headers, body)
   if status == 304 then
-    frames = frames + 1
-    wrk.thread:set("frames", frames)
+    tally("counted")
   elseif status ~= 200 then
-    other = other + 1
-    wrk.thread:set("other", other)
+    tally("other")
   end
 end
-function done(summary, latency, requests)
-  local total_frames, total_other = 0, 0
-  for _, thread in ipairs(threads) do
-    total_frames = total_frames + (tonumber(thread:get("frames")) or 0)
-    total_other = total_other + (tonumber(thread:get("other")) or 0)
-  end
-  io.write(string.format("FRAMES %d OTHER %d\n", total_frames, total_other))
-end
+function done(summary, latency, requests) report() end
 """
 
 
@@ -236,14 +222,13 @@ def private_bodies(count: int) -> list[str]:
     """Request bodies of private checks of `count` random numbers of distinct buckets."""
     import random
 
-    from leaks.hashing import phone_bucket
-    from leaks.private_client import request_for
+    from leaks.private_client import bucket_of, request_for
 
     rng = random.Random(7)
     numbers: dict[int, str] = {}
     while len(numbers) < count:
         number = f"+86139{rng.randrange(10**8):08d}"
-        numbers.setdefault(phone_bucket(number), number)
+        numbers.setdefault(bucket_of(number), number)  # the width request_for uses
     return [
         json.dumps(request_for(number)[1], separators=(",", ":")) for number in numbers.values()
     ]
@@ -311,7 +296,7 @@ def prepare_database(env: dict, exposures: int, hit_counters: int) -> dict:
         # The numbers the run asks about that are "found": one in HIT_EVERY, in
         # the shop's breach (and one in three of those also in the sensitive one).
         rows = []
-        for path in PATHS.values():
+        for path in (PATHS["check"], PATHS["full"], PATHS["api"]):  # those that send a number
             for thread in range(THREADS):
                 for counter in range(HIT_EVERY, hit_counters, HIT_EVERY):
                     key = phone_key("+86" + number_of(path, thread, counter))
@@ -353,7 +338,8 @@ def measure(env: dict, args, work: Path, token: str, log: Path, paths: list[str]
         _, frame_headers, _ = request(
             server.port, "GET", "/private/result/", headers={"X-Forwarded-For": "198.18.0.2"}
         )
-        bodies = private_bodies(PRIVATE_BODIES_PER_THREAD * THREADS)
+        private = {"evaluate", "private"} & set(paths)
+        bodies = private_bodies(PRIVATE_BODIES_PER_THREAD * THREADS) if private else []
         results: dict = {}
         for name in paths:
             if name in ("live", "ready"):
@@ -377,18 +363,12 @@ def measure(env: dict, args, work: Path, token: str, log: Path, paths: list[str]
                     server.port, args.seconds, args.connections, script, url, THREADS
                 )
             results[name] = {"rate": rate, "errors": wrk_errors(out)}
-            if name == "full":
-                done = re.search(r"RESULTS (\d+) OTHER (\d+)", out)
-                results[name]["results"] = int(done[1])
-                results[name]["other"] = int(done[2])
-                results[name]["rate"] = int(done[1]) / args.seconds
-            if name == "evaluate":
-                results[name]["wrapped"] = re.search(r"WRAPPED (\d+)", out)[1] != "0"
-            if name == "private":
-                done = re.search(r"FRAMES (\d+) OTHER (\d+)", out)
-                results[name]["frames"] = int(done[1])
-                results[name]["other"] = int(done[2])
-                results[name]["rate"] = int(done[1]) / args.seconds
+            if name in ("full", "evaluate", "private"):
+                tallied = re.search(r"COUNTED (\d+) OTHER (\d+) WRAPPED (\d+)", out)
+                results[name]["other"] = int(tallied[2])
+                results[name]["wrapped"] = tallied[3] != "0"
+                if name != "evaluate":  # whole checks: the pairs the script counted
+                    results[name]["rate"] = int(tallied[1]) / args.seconds
             print(
                 f"  {name:<6} {results[name]['rate']:8.0f}/s  {results[name]['errors']}", flush=True
             )
@@ -412,10 +392,10 @@ def main() -> int:
         "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bc_fast_bench"
     )
     redis_url = os.getenv("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
-    name = database_url.rsplit("/", 1)[1]
+    db_name = database_url.rsplit("/", 1)[1]
     admin_url = database_url.rsplit("/", 1)[0] + "/postgres"
-    psql(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    psql(admin_url, f'CREATE DATABASE "{name}"')
+    psql(admin_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+    psql(admin_url, f'CREATE DATABASE "{db_name}"')
 
     work = Path(tempfile.mkdtemp(prefix="bench-check-"))
     results_dir = ROOT / "bench-results"
@@ -432,81 +412,88 @@ def main() -> int:
         # to compare with the database store.
         SESSION_ENGINE=os.getenv("SESSION_ENGINE", "breachcheck.cache_sessions"),
     )
-    print(f"Filling {name} with {args.exposures:,} random exposures ...", flush=True)
-    # Enough hit numbers for any request counter a thread reaches in a run.
-    filled = prepare_database(env, args.exposures, hit_counters=20_000)
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    log = results_dir / "check-gunicorn.log"
-    print(
-        f"gunicorn --workers={args.workers}, "
-        f"wrk -t{THREADS} -c{args.connections} -d{args.seconds}s, "
-        f"POW_CALM_CHECKS_PER_MINUTE={CALM_FOR_RUN}",
-        flush=True,
-    )
-    main_env = {**env, "POW_CALM_CHECKS_PER_MINUTE": str(CALM_FOR_RUN)}
-    paths = ["live", "ready", "check", "full", "api", "evaluate", "private"]
-    results = measure(main_env, args, work, filled["token"], log, paths)
-    pressure = None
-    if not args.skip_default_calm:
-        print("Production POW_CALM_CHECKS_PER_MINUTE (default), no puzzle solved:", flush=True)
-        calm_env = {**env, "CACHE_KEY_PREFIX": env["CACHE_KEY_PREFIX"] + "-calm"}
-        pressure = measure(calm_env, args, work, filled["token"], log, ["check"])
+    try:
+        print(f"Filling {db_name} with {args.exposures:,} random exposures ...", flush=True)
+        # Enough hit numbers for any request counter a thread reaches in a run.
+        filled = prepare_database(env, args.exposures, hit_counters=20_000)
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        log = results_dir / "check-gunicorn.log"
+        print(
+            f"gunicorn --workers={args.workers}, "
+            f"wrk -t{THREADS} -c{args.connections} -d{args.seconds}s, "
+            f"POW_CALM_CHECKS_PER_MINUTE={CALM_FOR_RUN}",
+            flush=True,
+        )
+        main_env = {**env, "POW_CALM_CHECKS_PER_MINUTE": str(CALM_FOR_RUN)}
+        paths = ["live", "ready", "check", "full", "api", "evaluate", "private"]
+        results = measure(main_env, args, work, filled["token"], log, paths)
+        pressure = None
+        if not args.skip_default_calm:
+            print("Production POW_CALM_CHECKS_PER_MINUTE (default), no puzzle solved:", flush=True)
+            calm_env = {**env, "CACHE_KEY_PREFIX": env["CACHE_KEY_PREFIX"] + "-calm"}
+            pressure = measure(calm_env, args, work, filled["token"], log, ["check"])
 
-    forget_cache_keys(redis_url, env["CACHE_KEY_PREFIX"])
-    live = results["live"]["rate"]
-    lines = [
-        f"Check-path bench: {filled['exposures']:,} exposures in {len(BREACHES)} breaches "
-        f"(filled in {filled['fill_seconds']:.0f} s), PostgreSQL + Redis, limits on, "
-        f"gunicorn {args.workers} sync workers, "
-        f"wrk -t{THREADS} -c{args.connections} -d{args.seconds:g}s; "
-        f"every request from another /24, every number asked once, 1 in {HIT_EVERY} found.",
-        f"POW_CALM_CHECKS_PER_MINUTE={CALM_FOR_RUN} for the run (see the module doc); "
-        f"SESSION_ENGINE={env['SESSION_ENGINE']}.",
-        "",
-        f"{'path':<34} {'req/s':>8} {'x live':>7}  target",
-        f"{'GET /healthz/live':<34} {live:>8.0f} {1:>7.2f}",
-        f"{'GET /healthz/ready (1 PG + 1 Redis)':<34} {results['ready']['rate']:>8.0f} "
-        f"{results['ready']['rate'] / live:>7.2f}",
-        f"{'POST / (check page)':<34} {results['check']['rate']:>8.0f} "
-        f"{results['check']['rate'] / live:>7.2f}  >= 0.25",
-        f"{'POST / + GET /result/ (checks/s)':<34} {results['full']['rate']:>8.0f} "
-        f"{results['full']['rate'] / live:>7.2f}",
-        f"{'POST /api/v1/lookup':<34} {results['api']['rate']:>8.0f} "
-        f"{results['api']['rate'] / live:>7.2f}  >= 0.35",
-        f"{'POST /private/evaluate/ (first ask)':<34} {results['evaluate']['rate']:>8.0f} "
-        f"{results['evaluate']['rate'] / live:>7.2f}  >= 0.25",
-        f"{'  again + GET /private/result/ 304':<34} {results['private']['rate']:>8.0f} "
-        f"{results['private']['rate'] / live:>7.2f}  (checks/s: pairs)",
-    ]
-    for name, result in results.items():
-        if result["errors"]:
-            lines.append(f"  {name}: {result['errors']}")
-    if "other" in results["full"] and results["full"]["other"]:
-        lines.append(f"  full: {results['full']['other']} answers were neither 302 nor 200")
-    if results["evaluate"]["wrapped"]:
-        lines.append(
-            "  evaluate: a wrk thread ran out of first asks (raise PRIVATE_BODIES_PER_THREAD)"
-        )
-    if results["private"].get("other"):
-        lines.append(f"  private: {results['private']['other']} answers were neither 200 nor 304")
-    if pressure:
-        lines.append(
-            f"With the production calm rate, POST / without a puzzle solved: "
-            f"{pressure['check']['rate']:.0f}/s ({pressure['check']['errors'] or 'no refusals'})"
-        )
-    text = "\n".join(lines)
-    print("\n" + text)
-    out = results_dir / f"check-{time.strftime('%Y%m%d-%H%M%S')}.txt"
-    out.write_text(text + "\n")
-    print(f"\nSaved to {out}")
-    shutil.rmtree(work, ignore_errors=True)
-    psql(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        live = results["live"]["rate"]
+        lines = [
+            f"Check-path bench: {filled['exposures']:,} exposures in {len(BREACHES)} breaches "
+            f"(filled in {filled['fill_seconds']:.0f} s), PostgreSQL + Redis, limits on, "
+            f"gunicorn {args.workers} sync workers, "
+            f"wrk -t{THREADS} -c{args.connections} -d{args.seconds:g}s; "
+            f"every request from another /24, every number asked once, 1 in {HIT_EVERY} found.",
+            f"POW_CALM_CHECKS_PER_MINUTE={CALM_FOR_RUN} for the run (see the module doc); "
+            f"SESSION_ENGINE={env['SESSION_ENGINE']}.",
+            "",
+            f"{'path':<34} {'req/s':>8} {'x live':>7}  target",
+            f"{'GET /healthz/live':<34} {live:>8.0f} {1:>7.2f}",
+            f"{'GET /healthz/ready (1 PG + 1 Redis)':<34} {results['ready']['rate']:>8.0f} "
+            f"{results['ready']['rate'] / live:>7.2f}",
+            f"{'POST / (check page)':<34} {results['check']['rate']:>8.0f} "
+            f"{results['check']['rate'] / live:>7.2f}  >= 0.25",
+            f"{'POST / + GET /result/ (checks/s)':<34} {results['full']['rate']:>8.0f} "
+            f"{results['full']['rate'] / live:>7.2f}",
+            f"{'POST /api/v1/lookup':<34} {results['api']['rate']:>8.0f} "
+            f"{results['api']['rate'] / live:>7.2f}  >= 0.35",
+            f"{'POST /private/evaluate/ (first ask)':<34} {results['evaluate']['rate']:>8.0f} "
+            f"{results['evaluate']['rate'] / live:>7.2f}  >= 0.25",
+            f"{'  again + GET /private/result/ 304':<34} {results['private']['rate']:>8.0f} "
+            f"{results['private']['rate'] / live:>7.2f}  (checks/s: pairs)",
+        ]
+        for name, result in results.items():
+            if result["errors"]:
+                lines.append(f"  {name}: {result['errors']}")
+        if results["full"]["other"]:
+            lines.append(f"  full: {results['full']['other']} answers were neither 302 nor 200")
+        if results["evaluate"]["wrapped"]:
+            lines.append(
+                "  evaluate: a wrk thread ran out of first asks (raise PRIVATE_BODIES_PER_THREAD)"
+            )
+        if results["private"]["other"]:
+            lines.append(
+                f"  private: {results['private']['other']} answers were neither 200 nor 304"
+            )
+        if pressure:
+            refused = pressure["check"]["errors"] or "no refusals"
+            lines.append(
+                f"With the production calm rate, POST / without a puzzle solved: "
+                f"{pressure['check']['rate']:.0f}/s ({refused})"
+            )
+        text = "\n".join(lines)
+        print("\n" + text)
+        out = results_dir / f"check-{time.strftime('%Y%m%d-%H%M%S')}.txt"
+        out.write_text(text + "\n")
+        print(f"\nSaved to {out}")
+    finally:
+        # Whatever happened: the sessions and counters left in the shared Redis, the
+        # work folder and the database go.
+        forget_cache_keys(redis_url, env["CACHE_KEY_PREFIX"])
+        shutil.rmtree(work, ignore_errors=True)
+        psql(admin_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
     return 0
 
 

@@ -31,7 +31,7 @@ from bench.check_throughput import (  # noqa: E402
     private_bodies,
     psql,
 )
-from bench.gunicorn_server import production_env  # noqa: E402
+from bench.gunicorn_server import forget_cache_keys, production_env  # noqa: E402
 
 
 def main() -> int:
@@ -159,6 +159,7 @@ def main() -> int:
         from django.db import connections
 
         connections.close_all()
+        forget_cache_keys(env["REDIS_URL"], env["CACHE_KEY_PREFIX"])
         psql(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         shutil.rmtree(work, ignore_errors=True)
     return 0
