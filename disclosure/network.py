@@ -75,9 +75,7 @@ def _networks(
 def address_in(ip: str, cidrs: Sequence[str]) -> bool:
     """Whether the address (an IPv4-mapped IPv6 one read as IPv4) is in one of the CIDRs."""
     address = _address(ip)
-    return address is not None and any(
-        address in network for network in _networks(tuple(cidrs))
-    )
+    return address is not None and any(address in network for network in _networks(tuple(cidrs)))
 
 
 def _address(ip: str) -> Address | None:

@@ -303,11 +303,9 @@ class TencentBackend(TemplateBackend):
     def send_text(self, to_e164: str, text: Text) -> str:
         from tencentcloud.sms.v20210111 import models
 
-        if not settings.SMS_APP_ID:
-            raise self.operator("SMS_APP_ID (the SmsSdkAppId) must be set.")
         request = models.SendSmsRequest()
         request.PhoneNumberSet = [to_e164]
-        request.SmsSdkAppId = settings.SMS_APP_ID
+        request.SmsSdkAppId = self.app_id()
         request.SignName = settings.SMS_SIGN_NAME
         request.TemplateId = self.template(text.kind)
         request.TemplateParamSet = list(text.params)
@@ -326,10 +324,16 @@ class TencentBackend(TemplateBackend):
             raise SmsError("tencent answered without a serial number.")
         return str(status.SerialNo)
 
+    def app_id(self) -> str:
+        if not settings.SMS_APP_ID:
+            raise self.operator("SMS_APP_ID (the SmsSdkAppId) must be set.")
+        return settings.SMS_APP_ID
+
     def check(self) -> list[str]:
         """A harmless authenticated call: the status of the configured templates."""
         from tencentcloud.sms.v20210111 import models
 
+        self.app_id()  # needed to send, though not to read templates
         report = []
         for kind in ("code", "alert"):
             template = self.template(kind)

@@ -19,7 +19,7 @@ from disclosure.responses import limit_message
 from leaks import data_classes
 from leaks.forms import CheckAgainForm
 from leaks.hashing import bucket_bits
-from leaks.lookups import private_breaches, totals
+from leaks.lookups import private_breaches
 from leaks.private_check import BadRequest, parse_request, private_answer
 from leaks.public_set import VERSION_KEY, public_set
 
@@ -79,7 +79,8 @@ def result_frame(request: HttpRequest) -> HttpResponse:
     says nothing about a number, and browsers and caches keep it: each use is
     revalidated against its ETag, which moves with the public breaches."""
     language = get_language()
-    key = (language, public_set().stamp)
+    public = public_set()
+    key = (language, public.stamp)
     frame = _frames.get(key)
     if frame is None:
         breaches = [
@@ -90,7 +91,7 @@ def result_frame(request: HttpRequest) -> HttpResponse:
         ]
         context = {
             "breaches": breaches,
-            "totals": totals(),
+            "totals": public.totals,
             "count_placeholder": COUNT_PLACEHOLDER,
             "form_again": CheckAgainForm(),
             "bucket_bits": bucket_bits(),

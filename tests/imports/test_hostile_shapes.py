@@ -32,6 +32,14 @@ def assert_bounded(result: dict, seconds: float) -> None:
     assert result["seconds"] < seconds, result
 
 
+def assert_refused(path: Path, reason: str, **env: str) -> None:
+    """Read in a child: refused, for the reason given, within its bounds."""
+    result = read_in_child(path, **env)
+    assert result["outcome"] == "refused", result
+    assert result["reason"].startswith(reason), result
+    assert_bounded(result, seconds=5)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("rows", "cells", "string_kb"),
@@ -45,10 +53,7 @@ def test_shared_string_amplification_is_refused_at_the_first_row(tmp_path, rows,
     path = tmp_path / "amplified.xlsx"
     hostile.xlsx_amplified(path, rows=rows, cells=cells, string_kb=string_kb)
     assert path.stat().st_size < 100_000
-    result = read_in_child(path)
-    assert result["outcome"] == "refused"
-    assert result["reason"].startswith("Row 1 holds more than 1024 KB of text once read")
-    assert_bounded(result, seconds=5)
+    assert_refused(path, "Row 1 holds more than 1024 KB of text once read")
 
 
 @pytest.mark.slow
@@ -56,10 +61,7 @@ def test_rows_each_under_the_limit_are_refused_once_the_planning_sample_is_full(
     # 200 rows of one 600 KB string each: every row is fine, the sample would be 120 MB.
     path = tmp_path / "sample.xlsx"
     hostile.xlsx_amplified(path, rows=200, cells=1, string_kb=600)
-    result = read_in_child(path)
-    assert result["outcome"] == "refused"
-    assert result["reason"].startswith("The first 28 rows hold more than 16 MB of text"), result
-    assert_bounded(result, seconds=5)
+    assert_refused(path, "The first 28 rows hold more than 16 MB of text")
 
 
 @pytest.mark.slow
@@ -76,10 +78,7 @@ def test_inline_strings_are_bounded_per_row_like_shared_ones(tmp_path):
     # Under the bomb ratio (random-ish text), over the row budget: 40 cells of 40 KB.
     path = tmp_path / "inline-row.xlsx"
     hostile.xlsx_inline(path, rows=2, cells=40, string_kb=40)
-    result = read_in_child(path, IMPORT_MAX_RATIO="100000")
-    assert result["outcome"] == "refused"
-    assert result["reason"].startswith("Row 1 holds more than 1024 KB"), result
-    assert_bounded(result, seconds=5)
+    assert_refused(path, "Row 1 holds more than 1024 KB", IMPORT_MAX_RATIO="100000")
 
 
 @pytest.mark.slow
@@ -88,10 +87,7 @@ def test_records_with_too_many_distinct_keys_are_refused_fast(tmp_path, records,
     # 200 x 1000 distinct keys kept a worker planning for 203 s (a list lookup).
     path = tmp_path / "keys.jsonl"
     hostile.json_keys(path, records=records, keys=keys)
-    result = read_in_child(path)
-    assert result["outcome"] == "refused"
-    assert result["reason"].startswith("The first rows have more than 2000 different columns")
-    assert_bounded(result, seconds=5)
+    assert_refused(path, "The first rows have more than 2000 different columns")
 
 
 @pytest.mark.slow

@@ -66,8 +66,6 @@ class Command(BaseCommand):
             f"{name}: SMS_ENDPOINT {settings.SMS_ENDPOINT or backend.default_endpoint}"
         )
         try:
-            if name == "tencent" and not settings.SMS_APP_ID:
-                raise backend.operator("SMS_APP_ID (the SmsSdkAppId) must be set.")
             lines = backend.check()
         except SmsError as exc:
             code = f" [{exc.code}]" if exc.code else ""
